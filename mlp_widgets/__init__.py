@@ -1,0 +1,36 @@
+"""mlp_widgets: Lab 2's multi-layer perceptrons as a torch core, interactive
+Jupyter widgets, notebooks and a Voilà dashboard.
+
+The core (``mlp_widgets.core``) is imported eagerly; widgets are imported on
+first use (``from mlp_widgets import LayerBuilder``), so importing the package
+does not pull in ipywidgets or matplotlib.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .core import *  # noqa: F403
+from .core import __all__ as _core_all
+
+__version__ = "0.1.0"
+
+#: public widget name -> module that defines it (imported lazily)
+_LAZY: dict[str, str] = {}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mlp_widgets' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
+
+__all__ = [*_core_all, *_LAZY, "__version__"]

@@ -1,0 +1,66 @@
+"""The torch core: everything Lab 2 builds, in plain torch (no widgets, no plots).
+
+Read it in this order: ``linear`` → ``activations`` → ``net`` → ``torchnet`` →
+``targets`` → ``losses``.
+"""
+
+from .activations import (
+    ACTIVATIONS,
+    ELU,
+    GELU,
+    Activation,
+    Identity,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softplus,
+    Tanh,
+    activation_from_torch,
+    get_activation,
+)
+from .linear import INIT_SCHEMES, Linear
+from .losses import LOSSES, baselines, get_loss, huber_loss, mae_loss, mse_loss, r_squared, torch_loss
+from .net import Net
+from .targets import TARGETS, Dataset, gaussian_2d, lab2_dataset, make_dataset, make_grid, ripple, saddle, two_bumps
+from .torchnet import Comparison, TorchNet, TorchNet1, compare, from_torch, to_torch
+
+__all__ = [
+    "ACTIVATIONS",
+    "ELU",
+    "GELU",
+    "INIT_SCHEMES",
+    "LOSSES",
+    "TARGETS",
+    "Activation",
+    "Comparison",
+    "Dataset",
+    "Identity",
+    "LeakyReLU",
+    "Linear",
+    "Net",
+    "ReLU",
+    "Sigmoid",
+    "Softplus",
+    "Tanh",
+    "TorchNet",
+    "TorchNet1",
+    "activation_from_torch",
+    "baselines",
+    "compare",
+    "from_torch",
+    "gaussian_2d",
+    "get_activation",
+    "get_loss",
+    "huber_loss",
+    "lab2_dataset",
+    "mae_loss",
+    "make_dataset",
+    "make_grid",
+    "mse_loss",
+    "r_squared",
+    "ripple",
+    "saddle",
+    "to_torch",
+    "torch_loss",
+    "two_bumps",
+]

@@ -1,0 +1,272 @@
+"""Functions to approximate, sampled on a square grid (Lab 2, section 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+
+import numpy as np
+import torch
+
+from ._validate import check_choice, check_float, check_int
+
+#: allowed number of grid points per axis
+GRID_MIN, GRID_MAX = 2, 400
+
+
+def make_grid(lo: float = -2.0, hi: float = 2.0, n: int = 50) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sample the square ``[lo, hi]²`` on an ``n × n`` grid, as the lab does.
+
+    Parameters
+    ----------
+    lo, hi : float
+        Range of both axes (``lo < hi``).
+    n : int
+        Points per axis, 2 to 400.
+
+    Returns
+    -------
+    x_nodes, y_nodes : ndarray, shape (n, n)
+        ``np.meshgrid`` of the axis samples.
+    nodes : ndarray, shape (n*n, 2)
+        The grid points, one row each (``x`` then ``y``), float64.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is outside 2–400 or the range is empty or not finite.
+    """
+    n = check_int("points per axis", n, GRID_MIN, GRID_MAX)
+    lo = check_float("grid start", lo, lo=-1e3, hi=1e3)
+    hi = check_float("grid end", hi, lo=-1e3, hi=1e3)
+    if not lo < hi:
+        raise ValueError(f"The grid start must be below its end; got start {lo:g} and end {hi:g}.")
+    x_range = np.linspace(lo, hi, n)
+    y_range = np.linspace(lo, hi, n)
+    x_nodes, y_nodes = np.meshgrid(x_range, y_range)
+    nodes = np.column_stack((x_nodes.ravel(), y_nodes.ravel()))
+    return x_nodes, y_nodes, nodes
+
+
+def gaussian_2d(nodes: np.ndarray, mu_x: float = 0.0, mu_y: float = 0.0, variance: float = 50.0) -> np.ndarray:
+    """Density of an isotropic 2-D Gaussian at each row of ``nodes``.
+
+    ``f(x, y) = exp(-[(x-μx)² + (y-μy)²] / (2 σ²)) / (2π σ²)`` with
+    ``σ² = variance``.
+
+    Lab errata: the lab's formula names σ = 50, but its code builds
+    ``cov = [[sigma, 0], [0, sigma]]`` with ``sigma = 50``, i.e. passes 50 as the
+    *covariance*: σ² = 50 (σ ≈ 7.07). This parameter is named for what it is.
+    On [-2, 2]² such a wide bell is almost flat: values from about 2.93e-3 at
+    the corners to 3.18e-3 at the centre.
+
+    Raises
+    ------
+    ValueError
+        If ``variance`` is not positive or a mean is not finite.
+    """
+    from scipy.stats import multivariate_normal  # 0.7 s to import: only when needed
+
+    mu_x = check_float("mu_x", mu_x)
+    mu_y = check_float("mu_y", mu_y)
+    variance = check_float("variance", variance, lo=0.0, lo_open=True)
+    dist = multivariate_normal(mean=[mu_x, mu_y], cov=[[variance, 0.0], [0.0, variance]])
+    return np.atleast_1d(dist.pdf(np.asarray(nodes, dtype=np.float64)))
+
+
+def two_bumps(nodes: np.ndarray, separation: float = 1.0, variance: float = 0.25) -> np.ndarray:
+    """Mean of two Gaussian bumps centred at ``(±separation, 0)``."""
+    separation = check_float("separation", separation, lo=0.0, hi=100.0)
+    variance = check_float("variance", variance, lo=0.0, lo_open=True)
+    left = gaussian_2d(nodes, -separation, 0.0, variance)
+    right = gaussian_2d(nodes, separation, 0.0, variance)
+    return 0.5 * (left + right)
+
+
+def saddle(nodes: np.ndarray, scale: float = 0.1) -> np.ndarray:
+    """Saddle ``scale · (x² − y²)``."""
+    scale = check_float("scale", scale, lo=-100.0, hi=100.0)
+    nodes = np.asarray(nodes, dtype=np.float64)
+    return scale * (nodes[:, 0] ** 2 - nodes[:, 1] ** 2)
+
+
+def ripple(nodes: np.ndarray, frequency: float = 3.0) -> np.ndarray:
+    """Ripple ``sin(k·r) / (k·r)`` with ``r = √(x² + y²)`` (1 at the centre)."""
+    k = check_float("frequency", frequency, lo=0.0, lo_open=True, hi=100.0)
+    nodes = np.asarray(nodes, dtype=np.float64)
+    kr = k * np.hypot(nodes[:, 0], nodes[:, 1])
+    return np.sinc(kr / np.pi)  # numpy's sinc is sin(πx)/(πx)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A target parameter: default value and allowed range (inclusive; ``lo_open`` excludes ``lo``)."""
+
+    default: float
+    lo: float
+    hi: float
+    lo_open: bool = False
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A named 2-D target: its function, parameters and a formula template."""
+
+    name: str
+    label: str
+    fn: Callable[..., np.ndarray]
+    params: MappingProxyType
+    formula: str
+
+    def defaults(self) -> dict[str, float]:
+        """The default value of every parameter."""
+        return {k: p.default for k, p in self.params.items()}
+
+    def check_params(self, **params: float) -> dict[str, float]:
+        """Defaults overridden by ``params``; every value checked against its range.
+
+        Raises
+        ------
+        ValueError
+            For an unknown parameter name or a value out of range.
+        """
+        values = self.defaults()
+        for key, value in params.items():
+            if key not in self.params:
+                raise ValueError(
+                    f"The {self.label} target has no parameter {key!r}; its parameters are "
+                    f"{', '.join(self.params) or 'none'}."
+                )
+            p = self.params[key]
+            values[key] = check_float(p.label or key, value, lo=p.lo, hi=p.hi, lo_open=p.lo_open)
+        return values
+
+    def describe(self, **params: float) -> str:
+        """The formula with the current numbers filled in."""
+        return self.formula.format(**self.check_params(**params))
+
+
+#: name -> Target offered by the widgets
+TARGETS: dict[str, Target] = {
+    "gaussian": Target(
+        "gaussian",
+        "Gaussian (lab)",
+        gaussian_2d,
+        MappingProxyType(
+            {
+                "mu_x": Param(0.0, -10.0, 10.0, label="μx"),
+                "mu_y": Param(0.0, -10.0, 10.0, label="μy"),
+                "variance": Param(50.0, 0.0, 1e4, lo_open=True, label="variance σ²"),
+            }
+        ),
+        "f(x, y) = exp(−[(x − {mu_x:g})² + (y − {mu_y:g})²] / (2·{variance:g})) / (2π·{variance:g})",
+    ),
+    "two_bumps": Target(
+        "two_bumps",
+        "Two bumps",
+        two_bumps,
+        MappingProxyType(
+            {
+                "separation": Param(1.0, 0.0, 10.0, label="separation"),
+                "variance": Param(0.25, 0.0, 100.0, lo_open=True, label="variance σ²"),
+            }
+        ),
+        "f(x, y) = ½·[N((x, y); (−{separation:g}, 0), {variance:g}·I) + N((x, y); ({separation:g}, 0), {variance:g}·I)]",
+    ),
+    "saddle": Target(
+        "saddle",
+        "Saddle",
+        saddle,
+        MappingProxyType({"scale": Param(0.1, -10.0, 10.0, label="scale")}),
+        "f(x, y) = {scale:g}·(x² − y²)",
+    ),
+    "ripple": Target(
+        "ripple",
+        "Ripple",
+        ripple,
+        MappingProxyType({"frequency": Param(3.0, 0.0, 20.0, lo_open=True, label="frequency k")}),
+        "f(x, y) = sin({frequency:g}·r) / ({frequency:g}·r),  r = √(x² + y²)",
+    ),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A target sampled on a grid: what a network is trained and judged on.
+
+    Attributes
+    ----------
+    x_nodes, y_nodes : ndarray, shape (n, n)
+        Grid coordinates (for surface plots).
+    nodes : ndarray, shape (n*n, 2)
+        Grid points, float64 — the lab's ``nodes``.
+    ground_truth : torch.Tensor, shape (n*n,)
+        Target values, float32 — the lab's ``ground_truth``.
+    target : str
+        Name of the target in :data:`TARGETS`.
+    params : dict
+        The target's parameters.
+    lo, hi : float
+        Grid range.
+    """
+
+    x_nodes: np.ndarray
+    y_nodes: np.ndarray
+    nodes: np.ndarray
+    ground_truth: torch.Tensor
+    target: str = "gaussian"
+    params: dict = field(default_factory=dict)
+    lo: float = -2.0
+    hi: float = 2.0
+
+    @cached_property
+    def inputs(self) -> torch.Tensor:
+        """``nodes`` as a float32 tensor — the lab's ``torch_nodes``."""
+        return torch.tensor(self.nodes, dtype=torch.float32)
+
+    @property
+    def n(self) -> int:
+        """Points per axis."""
+        return int(self.x_nodes.shape[0])
+
+    def grid(self, values: torch.Tensor | np.ndarray) -> np.ndarray:
+        """Reshape one value per node (e.g. a prediction) to the ``(n, n)`` grid."""
+        if isinstance(values, torch.Tensor):
+            values = values.detach().cpu().numpy()
+        values = np.asarray(values)
+        if values.size != self.x_nodes.size:
+            raise ValueError(f"Expected {self.x_nodes.size} values (one per grid point); got {values.size}.")
+        return values.reshape(self.x_nodes.shape)
+
+    def describe(self) -> str:
+        """The target's formula with its numbers."""
+        return TARGETS[self.target].describe(**self.params)
+
+
+def make_dataset(target: str = "gaussian", lo: float = -2.0, hi: float = 2.0, n: int = 50, **params: float) -> Dataset:
+    """Sample a target of :data:`TARGETS` on the ``n × n`` grid over ``[lo, hi]²``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown target, a bad parameter, or a bad grid.
+    """
+    check_choice("target", target, tuple(TARGETS))
+    spec = TARGETS[target]
+    values = spec.check_params(**params)
+    x_nodes, y_nodes, nodes = make_grid(lo, hi, n)
+    z = spec.fn(nodes, **values)
+    ground_truth = torch.from_numpy(np.asarray(z, dtype=np.float32).copy())
+    return Dataset(x_nodes, y_nodes, nodes, ground_truth, target, values, float(lo), float(hi))
+
+
+def lab2_dataset() -> Dataset:
+    """The lab's dataset: the Gaussian with mean 0 and covariance 50·I on a 50×50 grid over [-2, 2]².
+
+    ``dataset.nodes`` and ``dataset.ground_truth`` equal the lab's ``nodes``
+    and ``ground_truth`` exactly.
+    """
+    return make_dataset("gaussian", -2.0, 2.0, 50)
