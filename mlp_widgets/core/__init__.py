@@ -18,13 +18,21 @@ from .activations import (
     activation_from_torch,
     get_activation,
 )
+from .batched import ParamLayout, PopulationEvaluator, sample_losses
 from .linear import INIT_SCHEMES, Linear
 from .losses import LOSSES, baselines, get_loss, huber_loss, mae_loss, mse_loss, r_squared, torch_loss
 from .net import Net
+from .search import STRATEGIES, RandomSearch, SearchRecord
 from .targets import TARGETS, Dataset, gaussian_2d, lab2_dataset, make_dataset, make_grid, ripple, saddle, two_bumps
 from .torchnet import Comparison, TorchNet, TorchNet1, compare, from_torch, to_torch
 
 __all__ = [
+    "sample_losses",
+    "STRATEGIES",
+    "SearchRecord",
+    "RandomSearch",
+    "PopulationEvaluator",
+    "ParamLayout",
     "ACTIVATIONS",
     "ELU",
     "GELU",

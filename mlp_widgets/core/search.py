@@ -1,0 +1,390 @@
+"""Random search: the training loop of Lab 2, section 4, done right.
+
+The lab redraws every weight at random until the loss is below a threshold
+ε. Its loop has two faults, fixed here: the evaluation sits *inside* the
+per-layer loop (so it evaluates half-redrawn networks), and it forgets the
+best network it has seen. :class:`RandomSearch` runs that loop one
+:meth:`~RandomSearch.step` at a time, with three other strategies to race
+against it.
+
+Strategies (:data:`STRATEGIES`)
+-------------------------------
+``"redraw"``
+    The lab's loop, fixed: every iteration draws all layers afresh
+    (weights ``~ U(-0.025, 0.025)``, biases ``~ U(-0.05, 0.05)``), then
+    evaluates once. The current network is the last draw (as in the lab);
+    the best one is remembered.
+``"keep-best"``
+    Classic random search: draw, keep if better. It draws the very same
+    candidates as ``"redraw"``, so its best loss is the same; the difference
+    is that its current network is always the best one.
+``"perturb"``
+    Hill climbing, a (1+1)-evolution strategy: add Gaussian noise of scale
+    ``sigma`` to the best weights, keep if better; with ``adapt_sigma`` the
+    1/5th success rule grows ``sigma`` after a success and shrinks it
+    after a failure.
+``"gradient"``
+    For comparison: ``torch.optim.Adam`` (or SGD) on the same loss, one step
+    per :meth:`~RandomSearch.step`.
+
+Randomness
+----------
+Every draw comes from ``torch.Generator().manual_seed(seed)``. That
+generator gives the same stream as the global one after
+``torch.manual_seed(seed)``, so ``"redraw"`` with batch size 1 draws what
+the lab's loop draws after ``torch.manual_seed(seed)``, draw for draw.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ._validate import check_choice, check_float, check_int
+from .batched import (
+    DEFAULT_CHUNK,
+    MAX_CHUNK,
+    MAX_POPULATION,
+    ParamLayout,
+    PopulationEvaluator,
+    SingleEvaluator,
+    draw_uniform,
+)
+from .losses import LOSSES
+from .net import Net
+from .targets import Dataset, lab2_dataset
+from .torchnet import from_torch
+
+#: strategy names accepted by :class:`RandomSearch`
+STRATEGIES: tuple[str, ...] = ("redraw", "keep-best", "perturb", "gradient")
+#: optimizers of the ``"gradient"`` strategy
+OPTIMIZERS: tuple[str, ...] = ("adam", "sgd")
+#: the lab's stop criteria
+LAB_EPSILON, LAB_MAX_ITERS = 1e-5, 50
+#: 1/5th rule: multiply sigma by this after a success, by its -1/4 power after a failure
+SIGMA_GROWTH = 1.5
+#: stop reasons
+THRESHOLD_MET, MAX_ITERATIONS = "threshold met", "max iterations"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRecord:
+    """What one :meth:`RandomSearch.step` did.
+
+    Attributes
+    ----------
+    iteration : int
+        1 for the first step.
+    candidate_loss : float
+        Loss of this step's candidate (the best of the batch when the batch
+        size is above 1; for ``"gradient"``, the loss before the update).
+    best_loss : float
+        Best loss seen so far, this step included.
+    accepted : bool
+        Whether this step improved on the best loss (always true for
+        ``"gradient"``, which always takes its step).
+    forward_passes : int
+        Networks evaluated so far, over all steps (a gradient step counts 1,
+        though its backward pass costs about two more).
+    sigma : float
+        Noise scale used by ``"perturb"`` (``nan`` for other strategies).
+    """
+
+    iteration: int
+    candidate_loss: float
+    best_loss: float
+    accepted: bool
+    forward_passes: int
+    sigma: float = math.nan
+
+
+def _as_net(net: Net | nn.Module | None, seed: int) -> Net:
+    if net is None:
+        # the lab's network with torch's default (uniform ±1/√N_in) initialisation
+        return Net.build(2, (25,), 1, "relu", init="uniform", seed=seed)
+    if isinstance(net, Net):
+        return net.copy()
+    if isinstance(net, nn.Module):
+        return from_torch(net)
+    raise ValueError(
+        f"net must be a Net or a torch nn.Module (e.g. TorchNet, nn.Sequential); got a {type(net).__name__}."
+    )
+
+
+class RandomSearch:
+    """Train a network by random search, one step at a time.
+
+    Parameters
+    ----------
+    net : Net or nn.Module, optional
+        Starting network, any depth (copied; ``nn.Sequential``,
+        :class:`TorchNet` … are converted with :func:`from_torch`).
+        Default: the lab's 2→25→1 ReLU network, initialised like
+        ``nn.Linear`` from ``seed``.
+    dataset : Dataset, optional
+        Inputs and target (default: :func:`lab2_dataset`).
+    strategy : {"redraw", "keep-best", "perturb", "gradient"}
+        See :data:`STRATEGIES` and the module docstring.
+    loss : {"mse", "mae", "huber"}
+        Loss between ``prediction.squeeze(-1)`` and the target.
+    epsilon : float
+        Stop once the best loss is at most ``epsilon`` (> 0; lab: 1e-5).
+    max_iters : int
+        Stop after this many steps (≥ 1; lab: 50).
+    weight_range, bias_range : float
+        Draws are ``U(-weight_range, weight_range)`` for weights and
+        ``U(-bias_range, bias_range)`` for biases (≥ 0; lab: 0.025, 0.05).
+    batch_size : int
+        Candidates per step for ``"redraw"``, ``"keep-best"`` and
+        ``"perturb"`` (≥ 1); above 1 they are evaluated together by a
+        :class:`PopulationEvaluator`. ``"gradient"`` needs 1.
+    sigma : float
+        Noise scale of ``"perturb"`` (≥ 0).
+    adapt_sigma : bool
+        Apply the 1/5th success rule to ``sigma``.
+    optimizer : {"adam", "sgd"}
+        Optimizer of ``"gradient"``.
+    lr : float
+        Its learning rate (> 0).
+    seed : int
+        Seed of the ``torch.Generator`` every draw comes from.
+    chunk : int
+        Candidates the batched evaluator handles together.
+    huber_delta : float
+        ``delta`` of the Huber loss.
+
+    Attributes
+    ----------
+    history : list of SearchRecord
+        One record per step.
+    best_loss : float
+        Best loss so far (the starting network's loss before any step).
+    initial_loss : float
+        The starting network's loss.
+    stopped : bool
+        Whether a stop criterion is met; ``stop_reason`` says which
+        (``"threshold met"`` or ``"max iterations"``), else ``None``.
+
+    Raises
+    ------
+    ValueError
+        For any parameter outside the range given above, or a network that
+        does not fit the dataset (it needs as many inputs as the dataset has
+        features, and one output).
+    """
+
+    def __init__(
+        self,
+        net: Net | nn.Module | None = None,
+        dataset: Dataset | None = None,
+        *,
+        strategy: str = "redraw",
+        loss: str = "mse",
+        epsilon: float = LAB_EPSILON,
+        max_iters: int = LAB_MAX_ITERS,
+        weight_range: float = 0.025,
+        bias_range: float = 0.05,
+        batch_size: int = 1,
+        sigma: float = 0.01,
+        adapt_sigma: bool = False,
+        optimizer: str = "adam",
+        lr: float = 0.01,
+        seed: int = 0,
+        chunk: int = DEFAULT_CHUNK,
+        huber_delta: float = 1.0,
+    ) -> None:
+        self.strategy = check_choice("strategy", strategy, STRATEGIES)
+        self.loss = check_choice("loss", loss, tuple(LOSSES))
+        self.epsilon = check_float("epsilon (loss threshold)", epsilon, lo=0.0, lo_open=True)
+        self.max_iters = check_int("max_iters", max_iters, 1, 10**9)
+        self.weight_range = check_float("weight_range", weight_range, lo=0.0)
+        self.bias_range = check_float("bias_range", bias_range, lo=0.0)
+        self.batch_size = check_int("batch_size", batch_size, 1, MAX_POPULATION)
+        self.sigma0 = check_float("sigma (noise scale)", sigma, lo=0.0)
+        self.adapt_sigma = bool(adapt_sigma)
+        self.optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+        self.lr = check_float("lr (learning rate)", lr, lo=0.0, lo_open=True)
+        self.seed = check_int("seed", seed, 0)
+        chunk = check_int("chunk", chunk, 1, MAX_CHUNK)
+        if self.strategy == "gradient" and self.batch_size != 1:
+            raise ValueError(
+                f"The gradient strategy takes one step per iteration: batch_size must be 1; got {batch_size}."
+            )
+
+        self.dataset = dataset if dataset is not None else lab2_dataset()
+        if not isinstance(self.dataset, Dataset):
+            raise ValueError(f"dataset must be a Dataset (e.g. lab2_dataset()); got a {type(self.dataset).__name__}.")
+        self._template = _as_net(net, self.seed)
+        self.layout = ParamLayout.from_net(self._template)
+        n_features = int(self.dataset.inputs.shape[1])
+        if self.layout.n_in != n_features or self.layout.n_out != 1:
+            raise ValueError(
+                f"The network maps {self.layout.n_in} inputs to {self.layout.n_out} outputs; this dataset needs "
+                f"{n_features} inputs and 1 output."
+            )
+        x, y = self.dataset.inputs, self.dataset.ground_truth
+        self._single = SingleEvaluator(self.layout, x, y, self.loss, huber_delta=huber_delta)
+        self._batched = PopulationEvaluator(self.layout, x, y, self.loss, chunk=chunk, huber_delta=huber_delta)
+        self._scale = self.layout.scales(self.weight_range, self.bias_range)
+        self._theta0 = self.layout.flatten(self._template)
+        self._candidates = torch.empty(self.batch_size, self.layout.size)
+        self.reset()
+
+    # ------------------------------------------------------------------ state
+    def reset(self) -> None:
+        """Back to the starting network, an empty history and a freshly seeded generator."""
+        self.generator = torch.Generator().manual_seed(self.seed)
+        self.history: list[SearchRecord] = []
+        self.iteration = 0
+        self.forward_passes = 0
+        self.sigma = self.sigma0
+        self._current = self._theta0.clone()
+        self._best = self._theta0.clone()
+        self.initial_loss = self._loss_one(self._theta0)
+        self.best_loss = self.initial_loss
+        self._opt_params: list[torch.Tensor] = []
+        self._opt: torch.optim.Optimizer | None = None
+        if self.strategy == "gradient":
+            self._opt_params = [p.clone().requires_grad_(True) for p in self._theta0_split()]
+            cls = torch.optim.Adam if self.optimizer == "adam" else torch.optim.SGD
+            self._opt = cls(self._opt_params, lr=self.lr)
+        self.stop_reason: str | None = None
+        self._check_stop()
+
+    def _theta0_split(self) -> list[torch.Tensor]:
+        return [t for pair in self.layout.unflatten(self._theta0) for t in pair]
+
+    def _loss_one(self, theta: torch.Tensor) -> float:
+        # one path per batch size, so a candidate equal to the best gets exactly the best's loss
+        if self.batch_size == 1:
+            return self._single(theta)
+        return float(self._batched.losses(theta.unsqueeze(0))[0])
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the search has met a stop criterion."""
+        return self.stop_reason is not None
+
+    def _check_stop(self) -> None:
+        if self.best_loss <= self.epsilon:
+            self.stop_reason = THRESHOLD_MET
+        elif self.iteration >= self.max_iters:
+            self.stop_reason = MAX_ITERATIONS
+
+    @property
+    def best_state(self) -> dict[str, torch.Tensor]:
+        """The best network's parameters as a :meth:`Net.state_dict` (a copy)."""
+        return self.best_net().state_dict()
+
+    @property
+    def best_params(self) -> torch.Tensor:
+        """The best network as a flat vector in the lab's draw order (a copy)."""
+        return self._best.clone()
+
+    def best_net(self) -> Net:
+        """A core :class:`Net` holding the best parameters seen."""
+        return self.layout.to_net(self._best, self._template)
+
+    def current_net(self) -> Net:
+        """The network the strategy holds now (``"redraw"``: the last draw; others: the best)."""
+        return self.layout.to_net(self._current, self._template)
+
+    def predict(self, best: bool = True) -> torch.Tensor:
+        """``[N]`` prediction of the best (or current) network on the dataset."""
+        theta = self._best if best else self._current
+        with torch.no_grad():
+            return self._single.predict(self.layout.unflatten(theta)).clone()
+
+    # ------------------------------------------------------------------ steps
+    def step(self) -> SearchRecord | None:
+        """Run one iteration and return its record (``None`` if already stopped)."""
+        if self.stopped:
+            return None
+        if self.strategy == "gradient":
+            candidate_loss, accepted = self._gradient_step()
+        else:
+            candidate_loss, accepted = self._search_step()
+        self.iteration += 1
+        record = SearchRecord(
+            self.iteration,
+            candidate_loss,
+            self.best_loss,
+            accepted,
+            self.forward_passes,
+            self.sigma if self.strategy == "perturb" else math.nan,
+        )
+        if self.strategy == "perturb" and self.adapt_sigma:
+            self.sigma *= SIGMA_GROWTH if accepted else SIGMA_GROWTH**-0.25
+        self.history.append(record)
+        self._check_stop()
+        return record
+
+    def _search_step(self) -> tuple[float, bool]:
+        cands = self._candidates
+        if self.strategy == "perturb":
+            torch.randn(cands.shape, generator=self.generator, out=cands)
+            cands.mul_(self.sigma).add_(self._best)
+        else:
+            draw_uniform(cands, self._scale, self.generator)
+        if self.batch_size == 1:
+            losses = [self._single(cands[0])]
+            i = 0
+        else:
+            batch = self._batched.losses(cands)
+            i = int(torch.argmin(batch))
+            losses = batch.tolist()
+        self.forward_passes += self.batch_size
+        candidate_loss = losses[i]
+        accepted = candidate_loss < self.best_loss
+        if accepted:
+            self.best_loss = candidate_loss
+            self._best = cands[i].clone()
+        self._current = cands[-1].clone() if self.strategy == "redraw" else self._best
+        return candidate_loss, accepted
+
+    def _gradient_step(self) -> tuple[float, bool]:
+        assert self._opt is not None
+        params = self._opt_params
+        pairs = [(params[2 * j], params[2 * j + 1]) for j in range(len(params) // 2)]
+        self._opt.zero_grad()
+        loss = self._single.loss_of(pairs)
+        loss.backward()
+        candidate_loss = float(loss.detach())
+        before = torch.cat([p.detach().reshape(-1) for p in params])
+        self._opt.step()
+        self.forward_passes += 1
+        if candidate_loss < self.best_loss:
+            self.best_loss = candidate_loss
+            self._best = before
+        self._current = torch.cat([p.detach().reshape(-1) for p in params])
+        return candidate_loss, True
+
+    def run(self, n: int | None = None, callback: Callable[[SearchRecord], object] | None = None) -> list[SearchRecord]:
+        """Run up to ``n`` steps (default: until a stop criterion), calling ``callback(record)`` after each.
+
+        Returns
+        -------
+        list of SearchRecord
+            The records of the steps taken (fewer than ``n`` if the search stopped).
+        """
+        n = self.max_iters if n is None else check_int("n (number of steps)", n, 0, 10**9)
+        records = []
+        for _ in range(n):
+            record = self.step()
+            if record is None:
+                break
+            records.append(record)
+            if callback is not None:
+                callback(record)
+        return records
+
+    def __repr__(self) -> str:
+        state = self.stop_reason or "running"
+        return (
+            f"RandomSearch(strategy={self.strategy!r}, iteration={self.iteration}, "
+            f"best_loss={self.best_loss:.4g}, {state})"
+        )
