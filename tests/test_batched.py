@@ -126,3 +126,13 @@ def test_evaluator_rejects_wrong_shapes(lab_data):
         PopulationEvaluator(ParamLayout.from_net(Net.build(2, (3,), 2)), lab_data.inputs, lab_data.ground_truth)
     with pytest.raises(ValueError, match="input features"):
         PopulationEvaluator(ParamLayout.from_net(Net.build(3, (3,), 1)), lab_data.inputs, lab_data.ground_truth)
+
+
+def test_compiled_kernel_equals_eager_losses():
+    data = make_dataset("gaussian", n=12)
+    layout = ParamLayout.from_net(Net.build(2, (25,), 1, init="zeros"))
+    theta = torch.empty(10, layout.size)
+    draw_uniform(theta, layout.scales(0.5, 0.3), torch.Generator().manual_seed(0))
+    eager = PopulationEvaluator(layout, data.inputs, data.ground_truth, chunk=4).losses(theta)
+    compiled = PopulationEvaluator(layout, data.inputs, data.ground_truth, chunk=8, compiled=True)
+    assert torch.allclose(compiled.losses(theta), eager, rtol=1e-4, atol=1e-12)

@@ -15,6 +15,7 @@ version *slower* than a plain loop (page faults dominate).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -172,6 +173,12 @@ class PopulationEvaluator:
         hidden activations in a 2 MB L2 cache.
     huber_delta : float
         ``delta`` of the Huber loss.
+    compiled : bool
+        Evaluate each chunk with one fused kernel made by ``torch.compile``
+        (needs a C++ compiler; the first call compiles for ~20 s). It never
+        stores the hidden activations, so it is several times faster; use a
+        large ``chunk`` (e.g. 256) with it. The last chunk is padded to the
+        full size so the kernel is compiled once.
 
     Notes
     -----
@@ -192,6 +199,7 @@ class PopulationEvaluator:
         *,
         chunk: int = DEFAULT_CHUNK,
         huber_delta: float = 1.0,
+        compiled: bool = False,
     ) -> None:
         self.layout = layout
         self.loss = check_choice("loss", loss, tuple(LOSSES))
@@ -216,6 +224,9 @@ class PopulationEvaluator:
         self._x_aug = torch.cat([inputs.T, torch.ones(1, self.n_points)]).contiguous()
         self._buffers: list[torch.Tensor] = []
         self._w_aug = torch.empty(0)
+        self.compiled = bool(compiled)
+        self._fused: Callable[..., torch.Tensor] | None = None
+        self._pad = torch.empty(0)
 
     def _ensure_buffers(self) -> None:
         if self._buffers:
@@ -241,11 +252,28 @@ class PopulationEvaluator:
         k = theta.shape[0]
         if out is None:
             out = torch.empty(k)
+        if self.compiled:
+            return self._compiled_losses(theta, out)
         self._ensure_buffers()
         with torch.no_grad():
             for start in range(0, k, self.chunk):
                 stop = min(start + self.chunk, k)
                 out[start:stop] = self._chunk_losses(theta[start:stop])
+        return out
+
+    def _compiled_losses(self, theta: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        if self._fused is None:
+            self._fused = torch.compile(_fused_losses_fn(self.layout, self.loss, self.huber_delta), dynamic=False)
+            self._pad = torch.zeros(self.chunk, self.layout.size)
+        x = self._x_aug[:-1]
+        with torch.no_grad():
+            for start in range(0, theta.shape[0], self.chunk):
+                stop = min(start + self.chunk, theta.shape[0])
+                block = theta[start:stop]
+                if stop - start < self.chunk:
+                    self._pad[: stop - start] = block
+                    block = self._pad
+                out[start:stop] = self._fused(block, x, self.target)[: stop - start]
         return out
 
     def _chunk_losses(self, theta: torch.Tensor) -> torch.Tensor:
@@ -281,6 +309,37 @@ class PopulationEvaluator:
         err = err.abs_()
         d = self.huber_delta
         return torch.where(err <= d, 0.5 * err * err, d * (err - 0.5 * d)).mean(-1)
+
+
+def _fused_losses_fn(layout: ParamLayout, loss: str, delta: float) -> Callable[..., torch.Tensor]:
+    """A function ``(theta [C, P], x [n_in, N], y [N]) -> [C]`` written for ``torch.compile``.
+
+    Each linear layer is a broadcast multiply and a sum, which the compiler
+    fuses with the activations and the loss into loops that keep everything
+    in registers; run eagerly it would be slow and memory-hungry.
+    """
+    ops = [op if isinstance(op, int) else op.torch_module() for op in layout.ops]
+    slices = list(zip(layout.shapes, layout.offsets(), strict=True))
+
+    def fused(theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        c = theta.shape[0]
+        h = x.unsqueeze(0)
+        for op in ops:
+            if isinstance(op, int):
+                (o, i), (w0, b0, end) = slices[op]
+                w = theta[:, w0:b0].reshape(c, o, i)
+                h = (w.unsqueeze(-1) * h.unsqueeze(1)).sum(2) + theta[:, b0:end].unsqueeze(-1)
+            else:
+                h = op(h)
+        err = h[:, 0, :] - y
+        if loss == "mse":
+            return (err * err).mean(-1)
+        err = err.abs()
+        if loss == "mae":
+            return err.mean(-1)
+        return torch.where(err <= delta, 0.5 * err * err, delta * (err - 0.5 * delta)).mean(-1)
+
+    return fused
 
 
 class SingleEvaluator:

@@ -156,6 +156,9 @@ class RandomSearch:
         Candidates the batched evaluator handles together.
     huber_delta : float
         ``delta`` of the Huber loss.
+    compiled : bool
+        Let the batched evaluator use a fused ``torch.compile`` kernel (see
+        :class:`PopulationEvaluator`; batch sizes above 1 only).
 
     Attributes
     ----------
@@ -196,6 +199,7 @@ class RandomSearch:
         seed: int = 0,
         chunk: int = DEFAULT_CHUNK,
         huber_delta: float = 1.0,
+        compiled: bool = False,
     ) -> None:
         self.strategy = check_choice("strategy", strategy, STRATEGIES)
         self.loss = check_choice("loss", loss, tuple(LOSSES))
@@ -228,7 +232,9 @@ class RandomSearch:
             )
         x, y = self.dataset.inputs, self.dataset.ground_truth
         self._single = SingleEvaluator(self.layout, x, y, self.loss, huber_delta=huber_delta)
-        self._batched = PopulationEvaluator(self.layout, x, y, self.loss, chunk=chunk, huber_delta=huber_delta)
+        self._batched = PopulationEvaluator(
+            self.layout, x, y, self.loss, chunk=chunk, huber_delta=huber_delta, compiled=compiled
+        )
         self._scale = self.layout.scales(self.weight_range, self.bias_range)
         self._theta0 = self.layout.flatten(self._template)
         self._candidates = torch.empty(self.batch_size, self.layout.size)
