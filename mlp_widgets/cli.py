@@ -1,0 +1,266 @@
+"""The ``mlp-widgets`` command: serve the dashboard with Voilà.
+
+``mlp-widgets dashboard`` runs Voilà in this process on the dashboard notebook
+shipped inside the package (``mlp_widgets/app/dashboard.ipynb``), so it works
+from an installed package anywhere. The server is safe by default: it listens
+on 127.0.0.1, shows no source code, sends no tracebacks to the page, refuses
+code typed in the browser (Voilà forwards only widget messages to kernels) and
+shuts down the kernels of pages left idle and closed.
+
+The same settings live in the repository's ``voila.json`` (standalone Voilà)
+and ``jupyter_config.json`` (Voilà as a Jupyter server extension, on Binder);
+a test keeps the three in step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import ipaddress
+import socket
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+#: default port of the dashboard server (Voilà's own default)
+DEFAULT_PORT = 8866
+#: seconds a kernel with no page connected may stay idle before it is shut down
+CULL_IDLE_TIMEOUT = 600
+#: seconds between two checks for idle kernels
+CULL_INTERVAL = 60
+
+
+def dashboard_notebook() -> Path:
+    """Path of the dashboard notebook shipped as package data.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the package was installed without its data files.
+    """
+    path = Path(str(resources.files("mlp_widgets") / "app" / "dashboard.ipynb"))
+    if not path.is_file():
+        raise FileNotFoundError(f"the dashboard notebook is missing from the installed package: {path}")
+    return path
+
+
+def voila_settings(preheat: int = 0, cull_idle_timeout: int = CULL_IDLE_TIMEOUT) -> dict[str, dict[str, Any]]:
+    """The Voilà and kernel-manager settings of the dashboard server.
+
+    Parameters
+    ----------
+    preheat : int
+        Number of kernels kept started and already running the notebook, ready
+        for the next visitors (0: start a kernel when a page is opened).
+    cull_idle_timeout : int
+        Seconds a kernel with no page connected may stay idle before it is shut down.
+
+    Returns
+    -------
+    dict
+        Traitlets configuration ``{class name: {trait: value}}``.
+    """
+    settings: dict[str, dict[str, Any]] = {
+        "VoilaConfiguration": {
+            "strip_sources": True,
+            "show_tracebacks": False,
+            "preheat_kernel": preheat > 0,
+        },
+        "MappingKernelManager": {
+            "cull_idle_timeout": cull_idle_timeout,
+            "cull_interval": min(CULL_INTERVAL, max(1, cull_idle_timeout)),
+            "cull_connected": False,
+            "cull_busy": False,
+        },
+    }
+    if preheat > 0:
+        settings["VoilaConfiguration"]["default_pool_size"] = preheat
+    return settings
+
+
+def voila_argv(
+    notebook: Path,
+    *,
+    port: int = DEFAULT_PORT,
+    ip: str = "127.0.0.1",
+    open_browser: bool = True,
+    preheat: int = 0,
+    cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
+) -> list[str]:
+    """Command-line arguments for Voilà that serve ``notebook`` with :func:`voila_settings`."""
+    argv = [
+        f"--Voila.ip={ip}",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        f"--Voila.open_browser={open_browser}",
+    ]
+    for section, traits in voila_settings(preheat, cull_idle_timeout).items():
+        argv += [f"--{section}.{name}={value}" for name, value in traits.items()]
+    return [*argv, str(notebook)]
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"the port must be a whole number from 0 to 65535 (0: any free port); got {text!r}"
+        )
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 16:
+        raise argparse.ArgumentTypeError(
+            f"the number of preheated kernels must be a whole number from 0 to 16; got {text!r}"
+        )
+    return value
+
+
+def _seconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"the idle time must be a whole number of seconds, 0 or more (0: never); got {text!r}"
+        )
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``mlp-widgets``."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="mlp-widgets",
+        description="Lab 2's multi-layer perceptrons as interactive widgets.",
+    )
+    parser.add_argument("--version", action="version", version=f"mlp-widgets {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="serve the dashboard with Voilà and print its URL",
+        description="Serve the dashboard with Voilà (sources hidden, no tracebacks, idle kernels shut down).",
+    )
+    dashboard.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0: any free port)"
+    )
+    dashboard.add_argument(
+        "--ip",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; anything else serves the network)",
+    )
+    dashboard.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    dashboard.add_argument(
+        "--preheat",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="keep N kernels started and running the dashboard, so pages open faster (default 0)",
+    )
+    dashboard.add_argument(
+        "--cull-idle",
+        type=_seconds,
+        default=CULL_IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help=f"shut down a kernel whose page was closed after SECONDS idle (default {CULL_IDLE_TIMEOUT}; 0: never)",
+    )
+    return parser
+
+
+def _free_port(ip: str) -> int:
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((ip, 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_in_use(ip: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((ip, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
+
+
+def _is_loopback(ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return ip == "localhost"
+
+
+def serve_dashboard(
+    *,
+    port: int = DEFAULT_PORT,
+    ip: str = "127.0.0.1",
+    open_browser: bool = True,
+    preheat: int = 0,
+    cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
+) -> int:
+    """Serve the dashboard with Voilà in this process until interrupted; return an exit status."""
+    from voila.app import Voila
+
+    notebook = dashboard_notebook()
+    if port == 0:
+        port = _free_port(ip)
+    elif _port_in_use(ip, port):
+        print(f"mlp-widgets: port {port} on {ip} is already in use; choose another with --port (0: any free port).")
+        return 1
+    if not _is_loopback(ip):
+        print(
+            f"mlp-widgets: warning: listening on {ip}, not on this machine only; anyone who can reach it can open "
+            "the dashboard (each visitor gets a kernel)."
+        )
+
+    class DashboardVoila(Voila):
+        """Voilà that prints the dashboard's URL once it is listening."""
+
+        def listen(self) -> None:
+            import tornado.ioloop
+
+            tornado.ioloop.IOLoop.current().add_callback(self._announce)
+            super().listen()
+
+        def _announce(self) -> None:
+            print(f"mlp-widgets: the dashboard is at {self.display_url}  (Ctrl+C stops the server)", flush=True)
+
+    argv = voila_argv(
+        notebook, port=port, ip=ip, open_browser=open_browser, preheat=preheat, cull_idle_timeout=cull_idle_timeout
+    )
+    DashboardVoila.launch_instance(argv=argv)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mlp-widgets`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "dashboard":
+        return serve_dashboard(
+            port=args.port,
+            ip=args.ip,
+            open_browser=not args.no_browser,
+            preheat=args.preheat,
+            cull_idle_timeout=args.cull_idle,
+        )
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

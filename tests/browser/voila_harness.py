@@ -1,0 +1,319 @@
+"""Drive Voilà pages in headless Chromium: start and stop servers, watch the console, read canvases.
+
+Used by the browser tests (through ``conftest.py``) and by ``benchmarks/bench_browser.py``.
+
+- Servers are subprocesses in their own process group, bound to 127.0.0.1 on a
+  free port; :meth:`VoilaServer.stop` ends them by PID (SIGTERM to the group,
+  then SIGKILL) and ends any kernel they left behind, by PID.
+- Pages may load nothing from outside 127.0.0.1: :func:`block_external` aborts
+  every other request, so a test never depends on the network.
+- :class:`ConsoleLog` collects console errors, uncaught page errors and failed
+  requests; the only ones it forgives are in :data:`ALLOWED_EXTERNAL`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+#: Debian's Chromium (never ``playwright install``)
+CHROMIUM = "/usr/bin/chromium"
+#: flags for a quiet, headless Chromium in a container
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+#: External resources whose failure to load is not ours, by URL (regular expressions).
+#: Voilà's "lab" page template links Font Awesome's style sheets from the jsDelivr CDN
+#: (``voila/templates/lab/index.html.j2``): offline, and here always (external requests
+#: are aborted), they fail with a console error naming that URL.
+ALLOWED_EXTERNAL = (
+    r"^https://cdn\.jsdelivr\.net/npm/@fortawesome/fontawesome-free@[^/]*/css/(all|v4-shims)\.min\.css$",
+)
+
+#: selector of the main (image) canvas of each ipympl figure; the second canvas is the rubber band
+FIGURE_CANVAS = ".jupyter-matplotlib-canvas-div > canvas:first-child"
+#: class that a widget gives the element showing the current loss (Step changes its text)
+LOSS_READOUT = ".mlpw-loss-readout"
+
+_LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/")
+_DATA = re.compile(r"^(data|blob|about):")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def voila_command(target: str | Path, port: int, *extra: str) -> list[str]:
+    """Voilà's command line serving ``target`` (a notebook or a directory) on 127.0.0.1:``port``."""
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        *extra,
+        str(target),
+    ]
+
+
+def dashboard_command(port: int, *extra: str) -> list[str]:
+    """``mlp-widgets dashboard`` (run as ``python -m mlp_widgets.cli``) on 127.0.0.1:``port``."""
+    return [sys.executable, "-m", "mlp_widgets.cli", "dashboard", "--no-browser", f"--port={port}", *extra]
+
+
+@dataclass
+class VoilaServer:
+    """A Voilà server started as a subprocess; use as a context manager or call :meth:`stop`."""
+
+    command: list[str]
+    port: int
+    cwd: Path
+    env: dict[str, str] | None = None
+    process: subprocess.Popen | None = None
+    log_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(prefix="voila-", suffix=".log")[1]))
+    _kernels: set[int] = field(default_factory=set)
+
+    @property
+    def pid(self) -> int:
+        """PID of the server process."""
+        assert self.process is not None, "the server is not started"
+        return self.process.pid
+
+    def url(self, path: str = "") -> str:
+        """URL of ``path`` on this server."""
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
+
+    def start(self, timeout: float = 60.0) -> VoilaServer:
+        """Start the server and wait until it answers HTTP (at most ``timeout`` seconds)."""
+        env = {**os.environ, **(self.env or {})}
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                self.command, cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Poll the port until the server answers HTTP; raise with the server's log if it dies or times out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"Voilà exited with status {self.process.returncode}:\n{self.log()}")
+            try:
+                # any HTTP answer will do; a missing static file answers without starting a kernel
+                with urllib.request.urlopen(self.url("voila/static/ready-probe"), timeout=2):
+                    return
+            except urllib.error.HTTPError:
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError(f"Voilà did not answer on port {self.port} within {timeout:.0f} s:\n{self.log()}")
+
+    def log(self) -> str:
+        """The server's output so far."""
+        return self.log_path.read_text(errors="replace")
+
+    def kernel_pids(self) -> list[int]:
+        """PIDs of the kernels this server runs now."""
+        if self.process is None or self.process.poll() is not None:
+            return []
+        try:
+            children = psutil.Process(self.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        pids = []
+        for child in children:
+            try:
+                if "ipykernel_launcher" in " ".join(child.cmdline()):
+                    pids.append(child.pid)
+            except psutil.Error:
+                continue
+        self._kernels.update(pids)
+        return pids
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop the server by PID: SIGTERM to its process group, wait, then SIGKILL; end leftover kernels by PID."""
+        if self.process is None:
+            return
+        self.kernel_pids()  # remember the kernels: they run in sessions of their own
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(self.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.process.wait(timeout)
+        for pid in self._kernels:
+            try:
+                kernel = psutil.Process(pid)
+                kernel.kill()
+                kernel.wait(timeout)
+            except psutil.Error:
+                continue
+
+    def __enter__(self) -> VoilaServer:
+        return self.start() if self.process is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def block_external(page) -> None:
+    """Abort every request from ``page`` that leaves 127.0.0.1 (the tests need no network)."""
+
+    def route(route) -> None:
+        url = route.request.url
+        if _LOOPBACK.match(url) or _DATA.match(url):
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", route)
+
+
+def is_allowed(url: str | None) -> bool:
+    """Whether a failure to load ``url`` is forgiven (see :data:`ALLOWED_EXTERNAL`)."""
+    return bool(url) and any(re.match(pattern, url) for pattern in ALLOWED_EXTERNAL)
+
+
+class ConsoleLog:
+    """Console errors, uncaught exceptions and failed requests of one page, minus the allowed ones."""
+
+    def __init__(self, page) -> None:
+        self.entries: list[str] = []
+        self.forgiven: list[str] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.entries.append(f"uncaught exception: {error}"))
+        page.on("requestfailed", self._on_request_failed)
+
+    def _on_console(self, message) -> None:
+        if message.type != "error":
+            return
+        url = (message.location or {}).get("url", "")
+        text = f"console error: {message.text} ({url})"
+        (self.forgiven if is_allowed(url) else self.entries).append(text)
+
+    def _on_request_failed(self, request) -> None:
+        text = f"request failed: {request.url} ({request.failure})"
+        (self.forgiven if is_allowed(request.url) else self.entries).append(text)
+
+    @property
+    def errors(self) -> list[str]:
+        """Everything that is not forgiven."""
+        return list(self.entries)
+
+
+#: JavaScript: for each visible figure canvas, [width, height, painted pixels, FNV-1a hash of the pixels]
+_CANVAS_STATE_JS = """(selector) => Array.from(document.querySelectorAll(selector))
+  .filter(c => c.offsetParent !== null)
+  .map(c => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let painted = 0, hash = 2166136261;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3]) painted++;
+      hash = Math.imul(hash ^ (d[i] | d[i + 1] << 8 | d[i + 2] << 16 | d[i + 3] << 24), 16777619) >>> 0;
+    }
+    return [c.width, c.height, painted, hash];
+  })"""
+
+#: JavaScript: the page has rendered every output (Voilà removes each output's script once it is rendered)
+_RENDERED_JS = """() => {
+  const cells = document.getElementById('rendered_cells');
+  return !!cells && cells.style.display !== 'none'
+    && document.querySelectorAll('script[type="application/vnd.voila.cell-output+json"]').length === 0
+    && document.querySelectorAll('.jupyter-widgets').length > 0;
+}"""
+
+
+def canvas_states(page, selector: str = FIGURE_CANVAS) -> list[list[int]]:
+    """``[width, height, painted pixels, pixel hash]`` of each visible figure canvas."""
+    return page.evaluate(_CANVAS_STATE_JS, selector)
+
+
+def wait_for_canvases(page, count: int = 1, timeout_ms: float = 60_000, selector: str = FIGURE_CANVAS) -> list:
+    """Wait until at least ``count`` visible figure canvases exist and every one has painted pixels."""
+    page.wait_for_function(
+        f"""(selector) => {{
+          const states = ({_CANVAS_STATE_JS})(selector);
+          return states.length >= {int(count)} && states.every(s => s[2] > 0);
+        }}""",
+        arg=selector,
+        timeout=timeout_ms,
+        polling=50,
+    )
+    return canvas_states(page, selector)
+
+
+def wait_for_render(page, timeout_ms: float = 90_000) -> None:
+    """Wait until Voilà has rendered every output of the page and its widgets."""
+    page.wait_for_function(_RENDERED_JS, timeout=timeout_ms, polling=100)
+
+
+def wait_for_repaint(page, before: list[list[int]], index: int = 0, timeout_ms: float = 30_000) -> list[list[int]]:
+    """Wait until canvas ``index`` shows other pixels than in ``before``; return the new states."""
+    page.wait_for_function(
+        f"""([selector, hash]) => {{
+          const states = ({_CANVAS_STATE_JS})(selector);
+          return states.length > {int(index)} && states[{int(index)}][3] !== hash;
+        }}""",
+        arg=[FIGURE_CANVAS, before[index][3]],
+        timeout=timeout_ms,
+        polling="raf",
+    )
+    return canvas_states(page)
+
+
+def error_outputs(page) -> list[str]:
+    """Texts of error outputs on the page (a failed cell, a widget that could not be shown)."""
+    return page.evaluate(
+        """() => {
+          const found = Array.from(document.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]'))
+            .map(e => e.innerText.trim());
+          for (const e of document.querySelectorAll('.jupyter-widgets, .jp-OutputArea-output')) {
+            const t = e.innerText || '';
+            if (/Error displaying widget|Failed to load model class|Could not create a view/.test(t)) found.push(t.trim());
+          }
+          return found;
+        }"""
+    )
+
+
+def slider_handles(page):
+    """Locator of every slider handle (ipywidgets' sliders move with the arrow keys)."""
+    return page.locator(".widget-slider .noUi-handle, .widget-hslider .noUi-handle")
+
+
+def launch_browser(playwright):
+    """Headless Debian Chromium with :data:`CHROMIUM_ARGS`."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
