@@ -303,7 +303,7 @@ class PopulationEvaluator:
     def _reduce(self, pred: torch.Tensor) -> torch.Tensor:
         err = pred.sub_(self.target)
         if self.loss == "mse":
-            return torch.linalg.vecdot(err, err) / self.n_points
+            return err.square_().mean(-1)
         if self.loss == "mae":
             return err.abs_().mean(-1)
         err = err.abs_()
