@@ -17,7 +17,10 @@ from .core import __all__ as _core_all
 __version__ = "0.1.0"
 
 #: public widget name -> module that defines it (imported lazily)
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "LayerBuilder": ".widgets.layer_builder",
+    "ActivationComparer": ".widgets.activation_comparer",
+}
 
 
 def __getattr__(name: str) -> Any:

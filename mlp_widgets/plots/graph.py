@@ -108,7 +108,10 @@ class GraphView(FigureView):
         self.update(net, batch_size)
 
     def update(self, net: Net, batch_size: int = 2) -> str:
-        """Draw ``net``'s graph for ``batch_size`` (a full redraw: everything changes)."""
-        self.nodes = graph_nodes(net, batch_size)
+        """Draw ``net``'s graph for ``batch_size`` (a full redraw), unless the picture would not change."""
+        nodes = graph_nodes(net, batch_size)
+        if nodes == getattr(self, "nodes", None):
+            return ""  # same picture (e.g. only the parameters changed)
+        self.nodes = nodes
         draw_graph(self.ax, self.nodes, self.per_row, self.style.font_size)
         return self.redraw(full=True)
