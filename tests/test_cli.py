@@ -1,0 +1,205 @@
+"""The ``mlp-widgets`` command line and the Voilà settings it shares with ``voila.json`` and ``jupyter_config.json``."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+import mlp_widgets
+from mlp_widgets import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-m", "mlp_widgets.cli"]
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=60)
+
+
+def test_version_prints_the_package_version(tmp_path):
+    result = run_cli("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"mlp-widgets {mlp_widgets.__version__}"
+
+
+def test_no_command_prints_help_and_fails(capsys):
+    assert cli.main([]) == 2
+    assert "dashboard" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "70000"], "the port must be a whole number from 0 to 65535"),
+        (["--port", "eighty"], "the port must be a whole number from 0 to 65535"),
+        (["--preheat", "-1"], "the number of preheated kernels must be a whole number from 0 to 16"),
+        (["--cull-idle", "soon"], "the idle time must be a whole number of seconds"),
+    ],
+)
+def test_bad_options_are_refused_with_a_sentence(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["dashboard", "--no-browser", *args])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_busy_port_is_reported_not_replaced(capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        status = cli.main(["dashboard", "--no-browser", "--port", str(port)])
+    assert status == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in capsys.readouterr().out
+
+
+def test_the_dashboard_notebook_is_package_data_equal_to_the_repository_copy():
+    shipped = cli.dashboard_notebook()
+    assert shipped == Path(mlp_widgets.__file__).parent / "app" / "dashboard.ipynb"
+    packaged = nbformat.read(shipped, as_version=4)
+    repository = nbformat.read(ROOT / "notebooks" / "dashboard.ipynb", as_version=4)
+    assert packaged == repository
+    nbformat.validate(packaged)
+    sources = [cell.source for cell in packaged.cells]
+    assert sources[0] == "%matplotlib widget"
+    assert "Dashboard()" in sources[-1]
+    assert all(not cell.get("outputs") for cell in packaged.cells)
+
+
+def test_the_wheel_ships_the_dashboard_notebook(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if result.returncode != 0 and "hatchling" in result.stderr:
+        pytest.skip(f"cannot build a wheel offline without hatchling: {result.stderr[-200:]}")
+    assert result.returncode == 0, result.stderr
+    (wheel,) = tmp_path.glob("mlp_widgets-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "mlp_widgets/app/dashboard.ipynb" in names
+    assert "mlp_widgets/cli.py" in names
+
+
+def test_console_script_points_at_main():
+    tomllib = pytest.importorskip("tomllib")
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"].get("scripts", {})
+    if "mlp-widgets" not in scripts:
+        pytest.skip("pyproject.toml does not declare the mlp-widgets console script yet")
+    assert scripts["mlp-widgets"] == "mlp_widgets.cli:main"
+
+
+def _voila_app(argv: list[str]):
+    from voila.app import Voila
+
+    app = Voila()
+    app.initialize(argv)
+    return app
+
+
+def test_voila_reads_the_cli_settings(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no voila.json here
+    argv = cli.voila_argv(cli.dashboard_notebook(), port=12345, open_browser=False, cull_idle_timeout=30)
+    app = _voila_app(argv)
+    app.connection_dir = str(tmp_path)
+    app.init_settings()  # builds the kernel manager; starts nothing
+    assert (app.ip, app.port, app.port_retries, app.open_browser) == ("127.0.0.1", 12345, 0, False)
+    assert app.notebook_path == str(cli.dashboard_notebook())
+    assert app.voila_configuration.strip_sources is True
+    assert app.voila_configuration.show_tracebacks is False
+    assert app.voila_configuration.preheat_kernel is False
+    manager = app.kernel_manager
+    assert (manager.cull_idle_timeout, manager.cull_interval, manager.cull_connected, manager.cull_busy) == (
+        30,
+        30,
+        False,
+        False,
+    )
+    # the browser may send widget messages only, never code to execute
+    assert "execute_request" not in manager.allowed_message_types
+
+
+def test_preheat_asks_voila_for_a_kernel_pool():
+    settings = cli.voila_settings(preheat=3)
+    assert settings["VoilaConfiguration"]["preheat_kernel"] is True
+    assert settings["VoilaConfiguration"]["default_pool_size"] == 3
+    assert "default_pool_size" not in cli.voila_settings()["VoilaConfiguration"]
+
+
+def test_voila_json_matches_the_cli_defaults():
+    config = json.loads((ROOT / "voila.json").read_text())
+    assert config["Voila"]["ip"] == "127.0.0.1"
+    defaults = cli.voila_settings()
+    for section, traits in defaults.items():
+        for name, value in traits.items():
+            assert config[section][name] == value, f"voila.json {section}.{name}"
+
+
+def test_jupyter_config_json_matches_the_cli_defaults_for_the_server_extension():
+    config = json.loads((ROOT / "jupyter_config.json").read_text())
+    defaults = cli.voila_settings()
+    assert config["MappingKernelManager"] == defaults["MappingKernelManager"]
+    for name in ("strip_sources", "show_tracebacks"):
+        assert config["VoilaConfiguration"][name] == defaults["VoilaConfiguration"][name]
+    # the server extension has no kernel pool: the setting would be silently ignored
+    assert "preheat_kernel" not in config["VoilaConfiguration"]
+
+
+def test_the_server_starts_outside_the_repository_prints_its_url_and_stops(tmp_path):
+    """Run ``mlp-widgets dashboard --port 0`` from an empty folder; read the URL it prints; fetch a static file."""
+    process = subprocess.Popen(
+        [*CLI, "dashboard", "--no-browser", "--port", "0"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        url, lines, deadline = None, [], time.monotonic() + 60
+        while url is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            match = re.search(r"the dashboard is at (http://127\.0\.0\.1:(\d+)/)", line)
+            if match:
+                url = match.group(1)
+        assert url, "".join(lines)
+        port = int(re.search(r":(\d+)/", url).group(1))
+        try:  # a missing static file: the server answers without starting a kernel
+            urllib.request.urlopen(f"{url}voila/static/ready-probe", timeout=10)
+        except urllib.error.HTTPError as error:
+            assert error.code in (403, 404)
+        # it listens on the loopback interface only
+        listening = [c.laddr for c in psutil.Process(process.pid).net_connections("inet") if c.status == "LISTEN"]
+        assert listening and all(address.ip == "127.0.0.1" for address in listening), listening
+        assert port in {address.port for address in listening}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    assert process.returncode is not None
