@@ -209,7 +209,7 @@ def _buffer_png(view: FigureView) -> bytes:
     except AttributeError:  # never drawn
         return view.png()
     buf = io.BytesIO()
-    Image.fromarray(pixels).save(buf, format="png")
+    Image.fromarray(pixels).save(buf, format="png", compress_level=1)  # fast: refreshed on every redraw
     return buf.getvalue()
 
 
