@@ -36,8 +36,9 @@ def _without_blocks(source):
     return re.sub(rf"{START}.*?{END}", "<block>", source, flags=re.S)
 
 
-def _execute(path):
+def _execute(path, extra_sources=()):
     nb = _read(path)
+    nb.cells.extend(nbformat.v4.new_code_cell(src) for src in extra_sources)
     env_path = os.environ.get("PATH", "")
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env_path  # the venv's python runs the kernel
     try:
@@ -126,8 +127,8 @@ def test_solutions_notebook_runs_and_every_check_passes():
     assert best < start
 
 
-def test_exercise_templates_run_and_every_check_fails_gracefully():
-    nb = _execute(EXERCISES)  # raises CellExecutionError if any cell crashes
+def test_exercise_templates_run_and_every_check_fails_gracefully(executed_exercises):
+    nb = executed_exercises  # executing raised CellExecutionError if any cell crashed
     outputs = _check_outputs(nb)
     assert set(outputs) == set(CHECKS)
     for name, line in outputs.items():
@@ -135,3 +136,32 @@ def test_exercise_templates_run_and_every_check_fails_gracefully():
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "0 of 7 checks pass" in printed
     assert "Make check_random_search pass first." in printed
+
+
+ENDLESS = (
+    "import threading, time\n"
+    "from mlp_widgets.checks import check_sigmoid\n"
+    "class Endless:\n"
+    "    def forward(self, x):\n"
+    "        while True:\n"
+    "            pass\n"
+    "start = time.monotonic()\n"
+    "endless = check_sigmoid(Endless, time_limit=1)\n"
+    "print(threading.current_thread() is threading.main_thread(), round(time.monotonic() - start))\n"
+    "print(endless.cases[0].message)\n"
+    "print([t.name for t in threading.enumerate() if t.name == 'mlp-widgets-check'])"
+)
+
+
+@pytest.fixture(scope="module")
+def executed_exercises():
+    """The exercise notebook run in a kernel, with one extra cell holding an endless loop."""
+    return _execute(EXERCISES, [ENDLESS])
+
+
+def test_an_endless_loop_in_a_kernel_is_stopped_by_the_alarm(executed_exercises):
+    """Jupyter runs cells in the kernel's main thread, so the SIGALRM limit applies there."""
+    lines = "".join(o.get("text", "") for o in executed_exercises.cells[-1].outputs).splitlines()
+    assert lines[0] == "True 1"  # main thread; one 1-second case, then the rest are skipped
+    assert lines[1] == "stopped after the time limit of 1 s"
+    assert lines[2] == "[]"  # no abandoned worker thread left spinning
