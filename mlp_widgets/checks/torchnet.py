@@ -139,7 +139,9 @@ def check_torchnet(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME
         ]
         message, err = expect_close(out, ref(x).detach(), mistakes)
         if max_abs_error(out, core.forward(x)) > 1e-5:
-            raise Fail("the output differs from our Net's", max_abs_error=err)
+            raise Fail(
+                "the output differs from our Net's", hint="forward is layer2(relu(layer1(x))).", max_abs_error=err
+            )
         return "after copying weight.t() as in the lab, output equals the Net's and torch's", err
 
     def gradients() -> str:
