@@ -19,6 +19,7 @@ from .activations import (
     get_activation,
 )
 from .batched import ParamLayout, PopulationEvaluator, sample_losses
+from .landscape import Landscape, filter_normalized_direction, loss_landscape, random_directions
 from .linear import INIT_SCHEMES, Linear
 from .losses import LOSSES, baselines, get_loss, huber_loss, mae_loss, mse_loss, r_squared, torch_loss
 from .net import Net
@@ -27,6 +28,10 @@ from .targets import TARGETS, Dataset, gaussian_2d, lab2_dataset, make_dataset, 
 from .torchnet import Comparison, TorchNet, TorchNet1, compare, from_torch, to_torch
 
 __all__ = [
+    "Landscape",
+    "filter_normalized_direction",
+    "loss_landscape",
+    "random_directions",
     "sample_losses",
     "STRATEGIES",
     "SearchRecord",

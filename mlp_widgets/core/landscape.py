@@ -1,0 +1,319 @@
+"""The loss landscape: the loss on a 2-D slice of parameter space around a network's weights.
+
+After Li et al. 2018, "Visualizing the Loss Landscape of Neural Nets": pick two
+random directions ``d1``, ``d2`` in parameter space, *filter-normalise* them —
+each row of a direction's weight matrix (one output unit's incoming weights,
+torch's ``(N_out, N_in)`` layout) is rescaled to the norm of the matching row
+of the network's weight, and the bias entries are zeroed — and evaluate
+
+    L(α, β) = loss(θ + α·d1 + β·d2)
+
+on a grid of ``(α, β)``. Without the normalisation a step of 1 would mean
+something different in every layer (and every network); with it, α = 1 moves
+each unit by as much as its own weights are long.
+
+All grid points are evaluated in batches by
+:class:`~mlp_widgets.core.batched.PopulationEvaluator`, for a network of any
+depth.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ._validate import check_choice, check_float, check_int
+from .batched import ParamLayout, PopulationEvaluator
+from .losses import LOSSES, get_loss
+from .net import Net
+from .targets import Dataset
+
+#: allowed grid points per axis
+LANDSCAPE_MIN, LANDSCAPE_MAX = 3, 101
+#: largest span (the grid covers α, β ∈ [-span, span])
+MAX_SPAN = 100.0
+#: floats of candidate parameters built at once (64 MB)
+_THETA_BUDGET = 16 * 1024 * 1024
+#: floats of hidden activations the evaluator may hold per chunk (32 MB)
+_HIDDEN_BUDGET = 8 * 1024 * 1024
+#: multiply-adds per candidate below which one torch thread is fastest (the lab's net: 1.9e5)
+_SMALL_WORK = 2_000_000
+
+
+def filter_normalized_direction(
+    net: Net, generator: torch.Generator | None = None, *, layout: ParamLayout | None = None
+) -> torch.Tensor:
+    """A random direction in ``net``'s parameter space, filter-normalised (Li et al. 2018).
+
+    Each weight matrix of the direction is drawn ``~ N(0, 1)`` and each of its
+    rows (in torch's ``(N_out, N_in)`` layout, one per output unit) is rescaled
+    to the norm of the same row of the network's weight; bias entries are 0.
+
+    Parameters
+    ----------
+    net : Net
+        The network whose weights set the row norms.
+    generator : torch.Generator, optional
+        Source of randomness (the global generator when omitted).
+    layout : ParamLayout, optional
+        ``ParamLayout.from_net(net)``, if already at hand.
+
+    Returns
+    -------
+    torch.Tensor
+        A flat ``[P]`` vector in :class:`~mlp_widgets.core.batched.ParamLayout` order.
+    """
+    layout = layout or ParamLayout.from_net(net)
+    theta = layout.flatten(net)
+    direction = torch.zeros(layout.size)
+    for (w, _b), (d_w, d_b) in zip(layout.unflatten(theta), layout.unflatten(direction), strict=True):
+        rand = torch.randn(w.shape, generator=generator).double()
+        rand_norm = rand.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        # float64: the squares of huge weights (|w| > 1e19) overflow float32
+        d_w.copy_(rand / rand_norm * w.double().norm(dim=1, keepdim=True))
+        d_b.zero_()
+    return direction
+
+
+def random_directions(net: Net, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two filter-normalised directions drawn from ``torch.Generator().manual_seed(seed)``.
+
+    The global random state is not touched.
+    """
+    seed = check_int("seed", seed, 0, 2**63 - 1)
+    generator = torch.Generator().manual_seed(seed)
+    layout = ParamLayout.from_net(net)
+    return (
+        filter_normalized_direction(net, generator, layout=layout),
+        filter_normalized_direction(net, generator, layout=layout),
+    )
+
+
+def landscape_axis(n: int, span: float) -> np.ndarray:
+    """``n`` evenly spaced steps over ``[-span, span]``; for odd ``n`` the middle one is exactly 0."""
+    half = (n - 1) / 2
+    return (np.arange(n) - half) * (span / half)
+
+
+@dataclass(frozen=True, eq=False)
+class Landscape:
+    """The loss on a grid around a network's weights.
+
+    Attributes
+    ----------
+    alphas, betas : ndarray, shape (n,)
+        Steps along the first and second direction.
+    losses : ndarray, shape (n, n)
+        ``losses[i, j]`` is the loss at ``θ + alphas[j]·d1 + betas[i]·d2``
+        (``meshgrid`` order: rows follow β, columns α). May hold ``inf``/``nan``
+        where the network overflows.
+    center_loss : float
+        The loss at ``(0, 0)``, i.e. of the network itself.
+    directions : (Tensor, Tensor)
+        ``d1`` and ``d2`` as flat ``[P]`` vectors.
+    loss, seed, span :
+        How it was computed.
+    seconds : float
+        Wall time of the computation.
+    """
+
+    alphas: np.ndarray
+    betas: np.ndarray
+    losses: np.ndarray
+    center_loss: float
+    directions: tuple[torch.Tensor, torch.Tensor]
+    loss: str
+    seed: int
+    span: float
+    seconds: float
+
+    @property
+    def n(self) -> int:
+        """Grid points per axis."""
+        return int(self.alphas.size)
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """``(α_min, α_max, β_min, β_max)`` for an image of :attr:`losses`."""
+        return float(self.alphas[0]), float(self.alphas[-1]), float(self.betas[0]), float(self.betas[-1])
+
+    @property
+    def n_nonfinite(self) -> int:
+        """Grid points where the loss is ``inf`` or ``nan``."""
+        return int((~np.isfinite(self.losses)).sum())
+
+    def argmin(self) -> tuple[float, float, float]:
+        """``(α, β, loss)`` of the lowest finite loss on the grid (``nan``s if there is none)."""
+        finite = np.where(np.isfinite(self.losses), self.losses, np.inf)
+        if not np.isfinite(finite).any():
+            return math.nan, math.nan, math.nan
+        i, j = np.unravel_index(int(np.argmin(finite)), finite.shape)
+        return float(self.alphas[j]), float(self.betas[i]), float(self.losses[i, j])
+
+
+def _check_net_and_data(net: Net, dataset: Dataset) -> ParamLayout:
+    if not isinstance(net, Net):
+        raise ValueError(f"The landscape needs a core Net; got a {type(net).__name__}.")
+    if not isinstance(dataset, Dataset):
+        raise ValueError(f"The landscape needs a Dataset; got a {type(dataset).__name__}.")
+    if net.n_in != dataset.nodes.shape[1] or net.n_out != 1:
+        raise ValueError(
+            f"The loss landscape needs a network with {dataset.nodes.shape[1]} inputs and 1 output "
+            f"(x, y → ŷ); this one has {net.n_in} inputs and {net.n_out} outputs."
+        )
+    return ParamLayout.from_net(net)
+
+
+def _chunk_for(layout: ParamLayout, n_points: int) -> int:
+    """Candidates per evaluator chunk: 8, fewer when wide layers on a big grid would not fit the budget."""
+    widest = max(o for o, _ in layout.shapes)
+    return max(1, min(8, _HIDDEN_BUDGET // max(1, widest * n_points * len(layout.shapes))))
+
+
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run the block with ``n`` torch threads (``None``: leave the setting alone), then restore it."""
+    before = torch.get_num_threads()
+    if n is not None and n != before:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+
+
+def auto_threads(layout: ParamLayout, n_points: int) -> int | None:
+    """1 for small networks (splitting their small products costs more than it saves, and much
+    more on a busy machine: measured 0.2 s with 1 thread vs 0.3–1.6 s with 2 for the lab's 51×51);
+    ``None`` (torch's own setting) for bigger ones."""
+    work = n_points * sum(o * i for o, i in layout.shapes)
+    return 1 if work < _SMALL_WORK else None
+
+
+def loss_landscape(
+    net: Net,
+    dataset: Dataset,
+    *,
+    n: int = 25,
+    span: float = 1.0,
+    seed: int = 0,
+    loss: str = "mse",
+    huber_delta: float = 1.0,
+    directions: tuple[torch.Tensor, torch.Tensor] | None = None,
+    progress: Callable[[int, int], object] | None = None,
+    threads: int | None = -1,
+) -> Landscape:
+    """The loss of ``net`` on ``dataset`` over an ``n × n`` grid of ``θ + α·d1 + β·d2``.
+
+    Parameters
+    ----------
+    net : Net
+        The network (any depth; ``dataset``'s inputs in, 1 output).
+    dataset : Dataset
+        Inputs and target.
+    n : int
+        Grid points per axis (3 to 101); odd ``n`` puts ``(0, 0)`` on the grid.
+    span : float
+        The grid covers ``α, β ∈ [-span, span]`` (above 0, at most 100).
+    seed : int
+        Seed of the two random directions (the global random state is not touched).
+    loss : {"mse", "mae", "huber"}
+        The loss.
+    huber_delta : float
+        ``delta`` of the Huber loss.
+    directions : (Tensor, Tensor), optional
+        Use these ``[P]`` directions instead of drawing them from ``seed``.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each batch of grid points.
+    threads : int or None
+        Torch threads used while computing (restored afterwards); ``-1`` picks
+        with :func:`auto_threads`, ``None`` keeps torch's setting.
+
+    Returns
+    -------
+    Landscape
+
+    Raises
+    ------
+    ValueError
+        For a bad grid size, span, seed or loss, or a network that does not fit the data.
+    """
+    n = check_int("grid size", n, LANDSCAPE_MIN, LANDSCAPE_MAX)
+    span = check_float("span", span, lo=0.0, lo_open=True, hi=MAX_SPAN)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
+    loss = check_choice("loss", loss, tuple(LOSSES))
+    layout = _check_net_and_data(net, dataset)
+    start = time.perf_counter()
+    if directions is None:
+        directions = random_directions(net, seed)
+    d1, d2 = (torch.as_tensor(d, dtype=torch.float32).reshape(-1) for d in directions)
+    if d1.numel() != layout.size or d2.numel() != layout.size:
+        raise ValueError(f"Each direction must have {layout.size} entries (one per parameter).")
+    theta0 = layout.flatten(net)
+    axis = landscape_axis(n, span)
+    a_grid, b_grid = np.meshgrid(axis, axis)  # rows follow β, columns α
+    alphas = torch.from_numpy(a_grid.ravel().astype(np.float32))
+    betas = torch.from_numpy(b_grid.ravel().astype(np.float32))
+
+    chunk = _chunk_for(layout, dataset.inputs.shape[0])
+    evaluator = PopulationEvaluator(
+        layout, dataset.inputs, dataset.ground_truth, loss, chunk=chunk, huber_delta=huber_delta
+    )
+    if threads == -1:
+        threads = auto_threads(layout, dataset.inputs.shape[0])
+    elif threads is not None:
+        threads = check_int("threads", threads, 1, 256)
+    total = n * n
+    block = max(1, min(n, _THETA_BUDGET // layout.size))  # at most one grid row per progress report
+    theta = torch.empty(block, layout.size)
+    out = torch.empty(total)
+    with torch.no_grad(), torch_threads(threads):
+        for first in range(0, total, block):
+            k = min(block, total - first)
+            rows = theta[:k]
+            rows.copy_(theta0.expand(k, -1))
+            rows.addcmul_(alphas[first : first + k, None], d1)
+            rows.addcmul_(betas[first : first + k, None], d2)
+            evaluator.losses(rows, out[first : first + k])
+            if progress is not None:
+                progress(first + k, total)
+        center = float(evaluator.losses(theta0[None, :])[0])
+    return Landscape(
+        alphas=axis.copy(),
+        betas=axis.copy(),
+        losses=out.numpy().astype(np.float64).reshape(n, n),
+        center_loss=center,
+        directions=(d1, d2),
+        loss=loss,
+        seed=seed,
+        span=span,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def point_loss(
+    net: Net,
+    dataset: Dataset,
+    directions: tuple[torch.Tensor, torch.Tensor],
+    alpha: float,
+    beta: float,
+    loss: str = "mse",
+    huber_delta: float = 1.0,
+) -> float:
+    """The loss at one point ``θ + α·d1 + β·d2``, computed the plain way (a moved copy of ``net``,
+    its forward pass, the core loss) — the per-point reference for :func:`loss_landscape`."""
+    layout = ParamLayout.from_net(net)
+    theta = layout.flatten(net) + float(alpha) * directions[0] + float(beta) * directions[1]
+    moved = layout.to_net(theta, net)
+    fn = get_loss(loss).fn
+    with torch.no_grad():
+        pred = moved.forward(dataset.inputs).squeeze(-1)
+        value = fn(dataset.ground_truth, pred, huber_delta) if loss == "huber" else fn(dataset.ground_truth, pred)
+    return float(value)
