@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "LayerBuilder": ".widgets.layer_builder",
     "ActivationComparer": ".widgets.activation_comparer",
+    "TargetExplorer": ".widgets.target_explorer",
 }
 
 
