@@ -1,0 +1,114 @@
+"""How lucky must a draw be? The losses of N random networks as a histogram, with the best loss and ε marked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+
+from ..core import sample_losses
+from ..core._validate import check_int
+from ..plots.histogram import HistogramView
+from ..plots.style import LINE_COLORS, FrameStyle
+from ._base import WidgetBase
+
+#: largest number of random networks the panel samples
+MAX_SAMPLES = 200_000
+
+
+class HistogramPanel(WidgetBase):
+    """A box for N, a "sample" button, and the histogram of N random networks' losses.
+
+    The networks have the search's architecture and draw scales, drawn from
+    its seed (:func:`~mlp_widgets.core.sample_losses`). Markers: the search's
+    current best loss (moved by :meth:`mark_best`, a blit), ε and the loss of
+    predicting zero.
+
+    Parameters
+    ----------
+    settings : callable
+        Returns ``sample_losses`` keyword arguments (``net``, ``dataset``,
+        ``loss``, ``weight_range``, ``bias_range``, ``seed``) when sampling.
+    n : int
+        Starting number of networks.
+    style, backend :
+        See :class:`~mlp_widgets.plots.figure.FigureView`.
+
+    Attributes
+    ----------
+    losses : ndarray
+        The last sample's losses (empty before the first).
+    """
+
+    def __init__(
+        self,
+        settings: Callable[[], dict[str, Any]],
+        n: int = 5000,
+        *,
+        style: str | FrameStyle | None = None,
+        backend: str = "auto",
+    ) -> None:
+        super().__init__()
+        self._settings = settings
+        self.losses = np.zeros(0)
+        self.n_box = W.BoundedIntText(
+            value=check_int("number of random networks", n, 1, MAX_SAMPLES), min=1, max=MAX_SAMPLES,
+            description="N nets", layout=W.Layout(width="190px"),
+        )  # fmt: skip
+        self.sample_button = W.Button(description="sample", icon="random", tooltip="Losses of N random networks")
+        self.summary = W.HTML()
+        self.view = HistogramView(
+            title="losses of random networks", xlabel="loss", style=style, backend=backend,
+        )  # fmt: skip
+        self._marks: dict[str, float | None] = {}
+        self.on_click(self.sample_button, self.sample)
+        self.children = (W.HBox([self.n_box, self.sample_button]), self.status, self.summary, self.embed(self.view))
+
+    def sample(self) -> np.ndarray:
+        """Draw N random networks with the current settings and show their losses."""
+        n = check_int("number of random networks", self.n_box.value, 1, MAX_SAMPLES)
+        kwargs = self._settings()
+        self.losses = sample_losses(n, **kwargs).numpy().astype(float)
+        self.view.set_values(self.losses)
+        self._summarise()
+        self.clear_status()
+        return self.losses
+
+    def mark(self, epsilon: float, zero_loss: float, best: float | None) -> None:
+        """Place the ε, predict-zero and best-loss markers (moving only what changed)."""
+        marks = {"epsilon": epsilon, "zero": zero_loss, "best": best}
+        styles = {
+            "epsilon": (f"ε = {epsilon:.3g}", "0.2", ":"),
+            "zero": ("predict zero", LINE_COLORS[4], "-."),
+            "best": ("current best", LINE_COLORS[1], "--"),
+        }
+        for name, x in marks.items():
+            if self._marks.get(name, "unset") == x:
+                continue
+            label, color, linestyle = styles[name]
+            self.view.set_marker(name, x, label=label, color=color, linestyle=linestyle)
+            self._marks[name] = x
+        self._summarise()
+
+    def mark_best(self, best: float | None) -> None:
+        """Move the current-best marker (a blit while it stays in view)."""
+        if self._marks.get("best", "unset") == best:
+            return
+        self.view.set_marker("best", best)
+        self._marks["best"] = best
+        self._summarise()
+
+    def _summarise(self) -> None:
+        if self.losses.size == 0:
+            self.summary.value = "Press <b>sample</b> to see how good a random network usually is."
+            return
+        n = self.losses.size
+        parts = [f"{n} random networks: median loss {np.median(self.losses):.3g}, lowest {self.losses.min():.3g}"]
+        for name, what in (("epsilon", "ε"), ("best", "the current best")):
+            x = self._marks.get(name)
+            if isinstance(x, float):
+                k = int((self.losses <= x).sum())
+                parts.append(f"{k} of {n} ({100 * k / n:.2g} %) are at or below {what}")
+        self.summary.value = " · ".join(parts)
