@@ -21,6 +21,7 @@ _LAZY: dict[str, str] = {
     "LayerBuilder": ".widgets.layer_builder",
     "ActivationComparer": ".widgets.activation_comparer",
     "TargetExplorer": ".widgets.target_explorer",
+    "LossInspector": ".widgets.loss_inspector",
     "RandomSearchStepper": ".widgets.random_search",
 }
 

@@ -1,0 +1,493 @@
+"""LossInspector: how wrong is the network, and is that good? Ground truth, prediction, residual, the
+losses from scratch and from torch, baselines, R², and the loss landscape (Lab 2, sections 2–3)."""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+import ipywidgets as W
+import numpy as np
+import torch
+import traitlets
+
+from ..core import LOSSES, Dataset, Landscape, Net, TorchNet, from_torch, lab2_dataset, loss_landscape, r_squared
+from ..core import torch_loss as core_torch_loss
+from ..core._validate import check_choice, check_float, check_int
+from ..plots import HeatmapView, SurfaceView
+from ..plots.style import FrameStyle
+from ._base import Throttle, WidgetBase
+
+#: grid points per axis of the landscape offered by the widget (odd, so (0, 0) is on the grid)
+LANDSCAPE_MIN, LANDSCAPE_MAX = 5, 51
+#: largest span of the landscape
+SPAN_MAX = 100.0
+#: largest seed
+MAX_SEED = 2**31 - 1
+#: what the surface can show
+VIEWS: dict[str, str] = {"truth": "ground truth", "prediction": "prediction", "residual": "residual (ŷ − y)"}
+
+
+def lab_net() -> Net:
+    """The lab's Task 2.2 network: ``torch.manual_seed(999); TorchNet(2, 25, 1)``, as a core ``Net``.
+
+    The global random state is restored afterwards.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(999)
+        return from_torch(TorchNet(2, 25, 1))
+
+
+@dataclass(frozen=True)
+class LossRow:
+    """One loss computed two ways, and its two baselines.
+
+    Attributes
+    ----------
+    name, label : str
+        Key in :data:`~mlp_widgets.core.LOSSES` and its label.
+    scratch, torch : float
+        From-scratch value and ``torch.nn`` value.
+    abs_diff : float
+        ``|scratch − torch|`` (``nan`` if either is not finite).
+    match : bool
+        ``torch.allclose`` of the two (equal infinities and NaNs match).
+    zero, mean : float
+        The loss of predicting 0 everywhere, and of predicting the target's mean.
+    """
+
+    name: str
+    label: str
+    scratch: float
+    torch: float
+    abs_diff: float
+    match: bool
+    zero: float
+    mean: float
+
+
+def loss_row(name: str, y: torch.Tensor, y_hat: torch.Tensor, huber_delta: float = 1.0) -> LossRow:
+    """Loss ``name`` of ``y_hat`` against ``y`` from scratch and from torch, with the two baselines."""
+    spec = LOSSES[name]
+    extra = {"delta": huber_delta} if name == "huber" else {}
+
+    def ours(prediction: torch.Tensor) -> torch.Tensor:
+        return spec.fn(y, prediction, huber_delta) if name == "huber" else spec.fn(y, prediction)
+
+    with torch.no_grad():
+        scratch = ours(y_hat)
+        theirs = core_torch_loss(name, y, y_hat, **extra)
+        zero = ours(torch.zeros_like(y))
+        mean = ours(torch.full_like(y, float(y.mean())))
+    match = bool(torch.allclose(scratch, theirs, rtol=1e-5, atol=1e-8, equal_nan=True))
+    a, b = float(scratch), float(theirs)
+    diff = abs(a - b) if math.isfinite(a) and math.isfinite(b) else math.nan
+    return LossRow(name, spec.label, a, b, diff, match, float(zero), float(mean))
+
+
+def verdict(row: LossRow, epsilon: float, r2: float, n_nonfinite: int = 0) -> str:
+    """One line that says whether the loss in ``row`` is good, trivial or bad on this target."""
+    label, value = row.label, row.scratch
+    ours = f"{label} {value:.3g}"
+    if n_nonfinite:
+        return (
+            f"{n_nonfinite} predictions are not finite (the weights are so large that the output overflows), "
+            f"so {ours} says nothing; predicting 0 would score {row.zero:.2g}."
+        )
+    if row.zero < epsilon:
+        return (
+            f"Predicting 0 already scores {row.zero:.2g} — below ε = {epsilon:g}: this threshold is too easy on "
+            f"this target (this network: {ours}, R² = {r2:.3g})."
+        )
+    if row.mean < epsilon:
+        return (
+            f"Predicting the mean already scores {row.mean:.2g} — below ε = {epsilon:g}: this threshold is too "
+            f"easy on this target (this network: {ours}, R² = {r2:.3g})."
+        )
+    if value >= row.zero:
+        return f"{ours} is no better than predicting 0 ({row.zero:.2g}): nothing learnt yet (R² = {r2:.3g})."
+    if value >= row.mean:
+        return (
+            f"{ours} beats predicting 0 ({row.zero:.2g}) but not predicting the mean ({row.mean:.2g}): "
+            f"R² = {r2:.3g} ≤ 0."
+        )
+    reached = f"below ε = {epsilon:g}" if value < epsilon else f"not yet below ε = {epsilon:g}"
+    return f"{ours} beats both baselines (0: {row.zero:.2g}, mean: {row.mean:.2g}), R² = {r2:.3g}; {reached}."
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.6g}" if math.isfinite(value) else str(value)
+
+
+def loss_table_html(rows: list[LossRow], selected: str) -> str:
+    """An HTML table: each loss from scratch and from torch, their difference and match, and the baselines."""
+    head = (
+        "<tr><th>loss</th><th>from scratch</th><th>torch.nn</th><th>|difference|</th><th>allclose</th>"
+        "<th>predict 0</th><th>predict mean</th></tr>"
+    )
+    body = []
+    for r in rows:
+        style = " style='font-weight:bold'" if r.name == selected else ""
+        mark = "✓ match" if r.match else "✗ differ"
+        diff = f"{r.abs_diff:.2g}" if math.isfinite(r.abs_diff) else "—"
+        body.append(
+            f"<tr{style}><td>{html.escape(r.label)}</td><td>{_fmt(r.scratch)}</td><td>{_fmt(r.torch)}</td>"
+            f"<td>{diff}</td><td>{mark}</td><td>{_fmt(r.zero)}</td><td>{_fmt(r.mean)}</td></tr>"
+        )
+    return f"<table class='mlpw-table'>{head}{''.join(body)}</table>"
+
+
+def _has_finite_cell(z: np.ndarray) -> bool:
+    """Whether some grid cell has four finite corners (else a surface would draw nothing)."""
+    f = np.isfinite(z)
+    return bool((f[:-1, :-1] & f[1:, :-1] & f[:-1, 1:] & f[1:, 1:]).any())
+
+
+def _same_grid(a: Dataset | None, b: Dataset) -> bool:
+    return a is b or (a is not None and a.nodes.shape == b.nodes.shape and np.array_equal(a.nodes, b.nodes))
+
+
+_ERRATA = (
+    "<small>Lab errata (Task 3.1): the lab rebinds <code>MSE_loss</code> to torch's, compares with "
+    "<code>==</code>, and feeds a (2500, 1) prediction against a (2500,) target, which broadcasts to "
+    "2500 × 2500 pairs. Here the prediction is squeezed to one value per point, our loss and "
+    "<code>torch.nn</code>'s are both computed, and compared with <code>torch.allclose</code>.</small>"
+)
+
+
+class LossInspector(WidgetBase):
+    """How far a network is from its target, judged against baselines, and its loss landscape.
+
+    Parameters
+    ----------
+    net : Net, optional
+        The network (the lab's 2 → 25 → 1 ReLU net of Task 2.2 when omitted).
+    dataset : Dataset, optional
+        The target (the lab's Gaussian on a 50×50 grid).
+    loss : {"mse", "mae", "huber"}
+        Loss used for the verdict and the landscape.
+    epsilon : float
+        The threshold ε judged in the verdict (the lab's 1e-5).
+    huber_delta : float
+        ``delta`` of the Huber loss.
+    view : {"truth", "prediction", "residual"}
+        What the surface shows first.
+    style, backend :
+        Figure options, see :class:`~mlp_widgets.plots.figure.FigureView`.
+
+    Attributes
+    ----------
+    net : Net or None
+        Observable; setting it (e.g. ``traitlets.dlink((builder, "net"), (inspector, "net"))``)
+        recomputes everything but the landscape.
+    dataset : Dataset
+        Observable; setting it recomputes as well.
+    rows : dict of str to LossRow
+        The numbers shown in the table.
+    r2 : float
+        R² of the prediction.
+    landscape : Landscape or None
+        The last computed loss landscape.
+
+    Notes
+    -----
+    The three surfaces share one figure, switched with a ``ToggleButtons``:
+    one canvas on the page, one frame per change (about 20 KiB) instead of
+    three, and only the visible one is redrawn while a search updates the net.
+    """
+
+    net = traitlets.Instance(Net, allow_none=True)
+    dataset = traitlets.Instance(Dataset)
+
+    def __init__(
+        self,
+        net: Net | None = None,
+        dataset: Dataset | None = None,
+        *,
+        loss: str = "mse",
+        epsilon: float = 1e-5,
+        huber_delta: float = 1.0,
+        view: str = "prediction",
+        style: str | FrameStyle | None = None,
+        backend: str = "auto",
+    ) -> None:
+        super().__init__()
+        self.loss_name = check_choice("loss", loss, tuple(LOSSES))
+        self.epsilon = check_float("ε", epsilon, lo=0.0, lo_open=True)
+        self.huber_delta = check_float("Huber δ", huber_delta, lo=0.0, lo_open=True, hi=1e6)
+        check_choice("view", view, tuple(VIEWS))
+        self.net = net if net is not None else lab_net()
+        self.dataset = dataset if dataset is not None else lab2_dataset()
+        self.rows: dict[str, LossRow] = {}
+        self.r2 = math.nan
+        self.prediction: torch.Tensor | None = None
+        self.landscape: Landscape | None = None
+        self._landscape_key: tuple[object, object, str, float] | None = None
+        self._shown_view = ""
+        self._grid_of: Dataset | None = None
+        self._build_controls(view)
+        self._build_views(style, backend)
+        self._throttle = Throttle(self.guard(self.refresh), 0.05)
+        self.observe(lambda change: self._throttle(), names=["net", "dataset"])
+        self.guard(self.refresh)()
+        self.add_class("mlpw-loss-inspector")
+
+    # -- controls -------------------------------------------------------------------------------
+    def _build_controls(self, view: str) -> None:
+        small = W.Layout(width="170px")
+        self.view_toggle = W.ToggleButtons(options=[(label, key) for key, label in VIEWS.items()], value=view)
+        self.loss_dropdown = W.Dropdown(
+            options=[(spec.label, name) for name, spec in LOSSES.items()], value=self.loss_name,
+            description="loss", layout=small,
+        )  # fmt: skip
+        self.epsilon_box = W.FloatText(value=self.epsilon, description="ε", layout=small)
+        self.delta_box = W.FloatText(value=self.huber_delta, description="Huber δ", layout=small)
+        self.on_change(self.view_toggle, lambda v: self._show_surface())
+        self.bind(self.loss_dropdown, self._set_loss, lambda v: check_choice("loss", v, tuple(LOSSES)))
+        self.bind(self.epsilon_box, self._set_epsilon, lambda v: check_float("ε", v, lo=0.0, lo_open=True, hi=1e6))
+        self.bind(self.delta_box, self._set_delta, lambda v: check_float("Huber δ", v, lo=0.0, lo_open=True, hi=1e6))
+
+        self.compute_button = W.Button(description="Compute landscape", icon="play", button_style="primary")
+        self.grid_slider = W.IntSlider(
+            value=25, min=LANDSCAPE_MIN, max=LANDSCAPE_MAX, step=2, description="grid",
+            continuous_update=False, layout=W.Layout(width="260px"),
+        )  # fmt: skip
+        self.span_box = W.FloatText(value=1.0, description="span", layout=small)
+        self.seed_box = W.IntText(value=0, description="seed", layout=small)
+        self.log_checkbox = W.Checkbox(value=True, description="log₁₀ of the loss", indent=False)
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="", layout=W.Layout(width="260px"))
+        self.bind(
+            self.grid_slider,
+            lambda v: None,
+            lambda v: check_int("The landscape grid size", v, LANDSCAPE_MIN, LANDSCAPE_MAX),
+        )
+        self.bind(
+            self.span_box, lambda v: None, lambda v: check_float("The span", v, lo=0.0, lo_open=True, hi=SPAN_MAX)
+        )
+        self.bind(self.seed_box, lambda v: None, lambda v: check_int("The seed", v, 0, MAX_SEED))
+        self.on_change(self.log_checkbox, lambda v: self._show_landscape())
+        self.on_click(self.compute_button, self.compute_landscape)
+
+    def _set_loss(self, name: str) -> None:
+        self.loss_name = name
+        self._show_numbers()
+        self._note_landscape()
+
+    def _set_epsilon(self, value: float) -> None:
+        self.epsilon = value
+        self._show_numbers()
+
+    def _set_delta(self, value: float) -> None:
+        self.huber_delta = value
+        self.refresh()
+
+    # -- views ----------------------------------------------------------------------------------
+    def _build_views(self, style: str | FrameStyle | None, backend: str) -> None:
+        ds = self.dataset
+        self.surface_view = SurfaceView(
+            ds.x_nodes, ds.y_nodes, ds.ground_truth, title=VIEWS["truth"], style=style, backend=backend
+        )
+        self._grid_of = ds
+        self.surface_note = W.HTML()
+        self.loss_table = W.HTML()
+        self.r2_label = W.HTML()
+        self.verdict = W.HTML()
+        nan = np.full((2, 2), np.nan)
+        self.landscape_view = HeatmapView(
+            nan, (-1.0, 1.0, -1.0, 1.0), cmap="viridis", contours=8, colorbar=True,
+            title="loss around the current weights (×)", xlabel="α (direction 1)", ylabel="β (direction 2)",
+            style=style, backend=backend,
+        )  # fmt: skip
+        self.landscape_note = W.HTML(
+            "Press <b>Compute landscape</b>: the loss at θ + α·d1 + β·d2 for two random filter-normalised "
+            "directions d1, d2 (Li et al. 2018), on a grid of α, β ∈ [−span, span]."
+        )
+        surface_box = W.VBox([self.view_toggle, self.embed(self.surface_view), self.surface_note])
+        numbers_box = W.VBox(
+            [
+                W.HBox([self.loss_dropdown, self.epsilon_box, self.delta_box]),
+                self.loss_table,
+                self.r2_label,
+                self.verdict,
+                W.HTML(_ERRATA),
+            ],
+            layout=W.Layout(max_width="620px"),
+        )
+        landscape_box = W.VBox(
+            [
+                W.HTML("<b>Loss landscape</b>"),
+                W.HBox([self.compute_button, self.grid_slider, self.progress]),
+                W.HBox([self.span_box, self.seed_box, self.log_checkbox]),
+                self.landscape_note,
+                self.embed(self.landscape_view),
+            ]
+        )
+        self.children = (self.status, W.HBox([surface_box, numbers_box]), landscape_box)
+
+    # -- recomputation --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Recompute the prediction, the losses and the surfaces for the current ``net`` and ``dataset``.
+
+        Raises
+        ------
+        ValueError
+            If the network does not take 2 inputs and give 1 output (the display keeps the last valid state).
+        """
+        net, ds = self.net, self.dataset
+        y = ds.ground_truth
+        if net is None:
+            self.prediction, self.rows, self.r2 = None, {}, math.nan
+        else:
+            if net.n_in != ds.nodes.shape[1] or net.n_out != 1:
+                raise ValueError(
+                    f"The loss inspector needs a network with {ds.nodes.shape[1]} inputs and 1 output "
+                    f"(x, y → ŷ); this one has {net.n_in} inputs and {net.n_out} outputs. "
+                    "The last valid network stays on screen."
+                )
+            with torch.no_grad():
+                prediction = net.forward(ds.inputs).squeeze(-1)  # (N, 1) → (N,): the lab's shape bug, fixed
+            self.prediction = prediction
+            self.rows = {name: loss_row(name, y, prediction, self.huber_delta) for name in LOSSES}
+            with np.errstate(all="ignore"):
+                self.r2 = r_squared(y, prediction) if bool(torch.isfinite(prediction).all()) else math.nan
+        self._show_numbers()
+        self._show_surface()
+        self._note_landscape()
+        self.clear_status()
+
+    @property
+    def n_nonfinite(self) -> int:
+        """Predictions that are ``inf`` or ``nan``."""
+        return 0 if self.prediction is None else int((~torch.isfinite(self.prediction)).sum())
+
+    def _show_numbers(self) -> None:
+        if self.prediction is None:
+            self.loss_table.value = ""
+            self.r2_label.value = ""
+            self.verdict.value = "No network: set <code>net</code> (e.g. from the Layer builder) to judge it."
+            return
+        self.loss_table.value = loss_table_html(list(self.rows.values()), self.loss_name)
+        self.r2_label.value = f"R² = <b>{self.r2:.4g}</b> (1 is a perfect fit, 0 is as good as predicting the mean)"
+        text = verdict(self.rows[self.loss_name], self.epsilon, self.r2, self.n_nonfinite)
+        self.verdict.value = f"<b>Verdict:</b> {html.escape(text)}"
+
+    def _surface_values(self, kind: str) -> np.ndarray | None:
+        y = self.dataset.ground_truth
+        if kind == "truth":
+            return y.numpy()
+        if self.prediction is None:
+            return None
+        with np.errstate(all="ignore"):
+            return self.prediction.numpy() if kind == "prediction" else (self.prediction - y).numpy()
+
+    def _show_surface(self) -> None:
+        kind = self.view_toggle.value
+        z = self._surface_values(kind)
+        notes = []
+        if z is None:
+            notes.append("There is no network, so there is no prediction: showing the ground truth.")
+            kind, z = "truth", self._surface_values("truth")
+        n_bad = int((~np.isfinite(z)).sum())
+        title = VIEWS[kind]
+        if n_bad:
+            notes.append(
+                f"⚠ {n_bad} of {z.size} values are not finite (NaN/inf: the weights are so large that the output "
+                "overflows float32); they are left out of the surface."
+            )
+            if not _has_finite_cell(z.reshape(self.dataset.x_nodes.shape)):
+                z = np.zeros_like(z)
+                title += ": (almost) no finite value, drawn as 0"
+        view, ds = self.surface_view, self.dataset
+        view.symmetric = kind == "residual"
+        changed = title != view.ax.get_title()
+        if changed:
+            view.ax.set_title(title, fontsize=view.style.font_size + 1)
+        if not _same_grid(self._grid_of, ds):
+            view.set_grid(ds.x_nodes, ds.y_nodes, z)
+        else:
+            view.update(z, full=changed)
+        self._grid_of = ds
+        self._shown_view = kind
+        self.surface_note.value = "<br>".join(html.escape(n) for n in notes)
+
+    # -- loss landscape -------------------------------------------------------------------------
+    def compute_landscape(self) -> Landscape:
+        """Compute the loss landscape around the current net with the grid, span and seed of the controls.
+
+        Raises
+        ------
+        ValueError
+            If there is no network or it does not fit the data.
+        """
+        if self.net is None:
+            raise ValueError("There is no network: set one (e.g. from the Layer builder) to see its loss landscape.")
+        n = check_int("The landscape grid size", self.grid_slider.value, LANDSCAPE_MIN, LANDSCAPE_MAX)
+        span = check_float("The span", self.span_box.value, lo=0.0, lo_open=True, hi=SPAN_MAX)
+        seed = check_int("The seed", self.seed_box.value, 0, MAX_SEED)
+        self.progress.max = n * n
+        self.progress.value = 0
+        self.progress.bar_style = "info"
+        self.compute_button.disabled = True
+        try:
+            land = loss_landscape(
+                self.net, self.dataset, n=n, span=span, seed=seed, loss=self.loss_name,
+                huber_delta=self.huber_delta, progress=self._on_progress,
+            )  # fmt: skip
+        finally:
+            self.compute_button.disabled = False
+        self.progress.bar_style = "success"
+        self.landscape = land
+        self._landscape_key = (self.net, self.dataset, self.loss_name, self.huber_delta)
+        self._show_landscape()
+        self.clear_status()
+        return land
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.value = done
+        self.progress.description = f"{100 * done // total}%"
+
+    def _show_landscape(self) -> None:
+        land = self.landscape
+        if land is None:
+            return
+        view = self.landscape_view
+        use_log = self.log_checkbox.value
+        with np.errstate(all="ignore"):
+            z = np.log10(land.losses) if use_log else land.losses.copy()
+        z[~np.isfinite(z)] = np.nan
+        label = LOSSES[land.loss].label
+        title = f"{'log₁₀ ' if use_log else ''}{label} around the current weights (×)"
+        view.ax.set_title(title, fontsize=view.style.font_size + 1)
+        view.image.set_extent(land.extent)
+        view.marker.set_data([0.0], [0.0])
+        view.update(z, full=True)
+        self._note_landscape()
+
+    def _note_landscape(self) -> None:
+        land = self.landscape
+        if land is None:
+            return
+        label = LOSSES[land.loss].label
+        a, b, low = land.argmin()
+        parts = [
+            f"{land.n}×{land.n} grid, α, β ∈ [−{land.span:g}, {land.span:g}], seed {land.seed}, "
+            f"computed in {land.seconds:.2f} s.",
+            f"{label} at the current weights (×): <b>{_fmt(land.center_loss)}</b>; "
+            f"lowest on the grid: <b>{_fmt(low)}</b> at α = {a:.3g}, β = {b:.3g}.",
+        ]
+        if land.n_nonfinite == land.losses.size:
+            parts.append(
+                "⚠ The loss is not finite anywhere on this grid (the output overflows float32): nothing to draw. "
+                "Try a network with smaller weights."
+            )
+        elif land.n_nonfinite:
+            parts.append(
+                f"⚠ At {land.n_nonfinite} grid points the loss is not finite (the output overflows): left blank."
+            )
+        if self._landscape_key != (self.net, self.dataset, self.loss_name, self.huber_delta):
+            parts.append(
+                "<span style='color:#8a5a00'>This landscape belongs to an earlier network, target or loss: "
+                "press <b>Compute landscape</b> to update it.</span>"
+            )
+        self.landscape_note.value = " ".join(parts)
