@@ -238,6 +238,7 @@ class ConsoleLog:
 _CANVAS_STATE_JS = """(selector) => Array.from(document.querySelectorAll(selector))
   .filter(c => c.offsetParent !== null)
   .map(c => {
+    if (!c.width || !c.height) return [c.width, c.height, 0, 0];
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let painted = 0, hash = 2166136261;
     for (let i = 0; i < d.length; i += 4) {
@@ -247,12 +248,13 @@ _CANVAS_STATE_JS = """(selector) => Array.from(document.querySelectorAll(selecto
     return [c.width, c.height, painted, hash];
   })"""
 
-#: JavaScript: the page has rendered every output (Voilà removes each output's script once it is rendered)
+#: JavaScript: the page has rendered every output. Voilà removes each output's script once it
+#: renders it; a widget output is a Lumino panel that stays empty until its view is attached.
 _RENDERED_JS = """() => {
   const cells = document.getElementById('rendered_cells');
-  return !!cells && cells.style.display !== 'none'
-    && document.querySelectorAll('script[type="application/vnd.voila.cell-output+json"]').length === 0
-    && document.querySelectorAll('.jupyter-widgets').length > 0;
+  if (!cells || cells.style.display === 'none') return false;
+  if (document.querySelector('script[type="application/vnd.voila.cell-output+json"]')) return false;
+  return Array.from(document.querySelectorAll('.jp-OutputArea-output.lm-Panel')).every(p => p.children.length > 0);
 }"""
 
 
@@ -317,3 +319,63 @@ def slider_handles(page):
 def launch_browser(playwright):
     """Headless Debian Chromium with :data:`CHROMIUM_ARGS`."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+#: selector of the tabs of ipywidgets' Tab (a Lumino tab bar)
+TAB = ".widget-tab > .lm-TabBar .lm-TabBar-tab, .jupyter-widget-tab > .lm-TabBar .lm-TabBar-tab"
+
+
+def visit_tabs(page, timeout_ms: float = 60_000):
+    """Click through the tabs present on the page, yielding each tab's label (one ``None`` if there are none).
+
+    After each click, waits until every visible figure canvas has painted.
+    """
+    count = page.locator(TAB).count()
+    if count == 0:
+        if page.locator(FIGURE_CANVAS).count():
+            wait_for_canvases(page, count=0, timeout_ms=timeout_ms)
+        yield None
+        return
+    for index in range(count):
+        tab = page.locator(TAB).nth(index)
+        if not tab.is_visible():
+            continue
+        label = tab.inner_text().strip()
+        tab.click()
+        page.wait_for_timeout(100)
+        wait_for_canvases(page, count=0, timeout_ms=timeout_ms)
+        yield label
+
+
+def find_repainting_slider(page, timeout_ms: float = 5_000):
+    """Move each visible slider one step right until a visible canvas repaints.
+
+    Returns ``(slider index, canvas states before, canvas states after)``, or ``None``
+    if no visible slider changes any visible canvas.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    handles = slider_handles(page)
+    for index in range(handles.count()):
+        handle = handles.nth(index)
+        if not handle.is_visible():
+            continue
+        before = canvas_states(page)
+        if not before:
+            return None
+        handle.focus()
+        page.keyboard.press("ArrowRight")
+        try:
+            page.wait_for_function(
+                f"""([selector, hashes]) => {{
+                  const states = ({_CANVAS_STATE_JS})(selector);
+                  return states.some((s, i) => i < hashes.length && s[3] !== hashes[i]);
+                }}""",
+                arg=[FIGURE_CANVAS, [state[3] for state in before]],
+                timeout=timeout_ms,
+                polling="raf",
+            )
+        except PlaywrightTimeout:  # this slider repaints nothing visible
+            continue
+        return index, before, canvas_states(page)
+    return None
