@@ -323,3 +323,20 @@ def test_open_figures_constant_over_100_changes(open_figure_count):
     li.close()
     gc.collect()
     assert open_figure_count() == start
+
+
+def test_follows_a_target_explorer():
+    from mlp_widgets import TargetExplorer
+
+    explorer = TargetExplorer(backend="agg")
+    li = LossInspector(backend="agg", view="truth")
+    link = traitlets.dlink((explorer, "dataset"), (li, "dataset"))
+    explorer.points_box.value = 20
+    explorer.param_boxes["variance"].value = 0.5
+    ds = explorer.dataset
+    assert li.dataset is ds
+    np.testing.assert_allclose(li.surface_view.values, ds.grid(ds.ground_truth))
+    assert li.rows["mse"].zero == pytest.approx(float((ds.ground_truth**2).mean()), rel=1e-6)
+    link.unlink()
+    explorer.close()
+    li.close()
