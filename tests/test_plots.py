@@ -214,3 +214,19 @@ def test_no_figure_growth_over_100_updates(grid, open_figure_count):
     assert view.update(wave(x, y, 1)) == ""  # closed views ignore updates
     assert open_figure_count() == start
     assert open_figures() == start[1]
+
+
+def test_ipympl_canvas_is_created_updated_and_closed():
+    """Under Jupyter/Voilà the figures are ipympl canvases; creating one must work (a string figure number broke it)."""
+    from mlp_widgets.core import lab2_dataset
+    from mlp_widgets.plots import SurfaceView, open_figures
+
+    data = lab2_dataset()
+    start = open_figures()
+    view = SurfaceView(data.x_nodes, data.y_nodes, data.ground_truth, backend="ipympl")
+    assert type(view.fig.canvas).__module__.startswith("ipympl")
+    assert open_figures() == start + 1
+    view.update(2 * data.ground_truth)
+    assert view.values.max() == pytest.approx(2 * float(data.ground_truth.max()), rel=1e-6)
+    view.close()
+    assert open_figures() == start

@@ -83,7 +83,7 @@ def new_figure(style: str | FrameStyle | None = None, backend: str = "auto") -> 
 
         _counter[0] += 1
         canvas = Canvas(fig)
-        FigureManager(canvas, f"mlp_widgets-{_counter[0]}")
+        FigureManager(canvas, _counter[0])  # an int: matplotlib formats it with {:d}
         if not style.hidpi:
             # keep one canvas pixel per figure pixel: a 2× screen would quadruple every frame
             canvas.handle_set_device_pixel_ratio = lambda event: None
