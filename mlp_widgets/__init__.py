@@ -23,6 +23,7 @@ _LAZY: dict[str, str] = {
     "TargetExplorer": ".widgets.target_explorer",
     "LossInspector": ".widgets.loss_inspector",
     "RandomSearchStepper": ".widgets.random_search",
+    "Dashboard": ".widgets.dashboard",
 }
 
 

@@ -9,4 +9,6 @@ from ._base import Throttle, WidgetBase, short_message
 from .activation_comparer import ActivationComparer
 from .layer_builder import LayerBuilder, NetSpec
 
+# TargetExplorer, LossInspector, RandomSearchStepper and Dashboard import their
+# own modules; ``from mlp_widgets import Dashboard`` finds each one lazily.
 __all__ = ["ActivationComparer", "LayerBuilder", "NetSpec", "Throttle", "WidgetBase", "short_message"]
