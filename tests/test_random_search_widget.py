@@ -317,5 +317,8 @@ def test_histogram_view_counts_every_value_and_blits_markers(open_figure_count):
     assert view.fraction_below(1e-3) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="at least one finite value"):
         view.set_values([np.nan])
+    view.set_values(values)
+    assert view.set_marker("best", 3e-5, redraw=False) == "" and view.flush() == "blit"
+    assert view.set_marker("eps", 1e-5, redraw=False) == "" and view.flush() == "full"
     view.close()
     assert open_figure_count() == before

@@ -88,6 +88,7 @@ class HistogramView(FigureView):
         self.n_values = self.n_dropped = 0
         self.bars: list[Rectangle] = []
         self.markers: dict[str, Line2D] = {}
+        self._pending_full = False
         self.fig.tight_layout()
         self.redraw(full=True)
 
@@ -138,8 +139,17 @@ class HistogramView(FigureView):
         label: str | None = None,
         color: str | None = None,
         linestyle: str = "--",
+        redraw: bool = True,
     ) -> str:
-        """Put the vertical marker ``name`` at ``x`` (``None`` or a non-finite value hides it)."""
+        """Put the vertical marker ``name`` at ``x`` (``None`` or a non-finite value hides it).
+
+        With ``redraw=False`` nothing is drawn: call :meth:`flush` once after several changes.
+
+        Returns
+        -------
+        str
+            How the figure was redrawn (``""`` when ``redraw`` is false).
+        """
         line = self.markers.get(name)
         visible = x is not None and np.isfinite(x) and (x > 0 or not self.log)
         full = False
@@ -162,6 +172,14 @@ class HistogramView(FigureView):
             if not lo <= x <= hi:
                 self._fit_xlim()
                 full = True
+        if not redraw:
+            self._pending_full = self._pending_full or full
+            return ""
+        return self.redraw(full)
+
+    def flush(self) -> str:
+        """Draw the changes made with ``redraw=False``: a blit, or a full draw if one of them needs it."""
+        full, self._pending_full = self._pending_full, False
         return self.redraw(full)
 
     def marker_x(self, name: str) -> float | None:

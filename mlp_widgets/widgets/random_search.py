@@ -27,7 +27,7 @@ from ..plots import LineView, SurfaceView
 from ..plots.style import LINE_COLORS, FrameStyle
 from ._base import Throttle, WidgetBase
 from .search_histogram import HistogramPanel
-from .search_race import RacePanel, engine_threads
+from .search_race import RacePanel, one_thread
 
 #: strategy labels shown in the dropdown
 STRATEGY_LABELS: dict[str, str] = {
@@ -147,6 +147,10 @@ class RandomSearchStepper(WidgetBase):
         The search shown.
     frame_time : float
         Seconds per Play frame: the engine steps this long between two draws.
+    surface_interval : float
+        While playing, the prediction surface, ``best_net`` and the histogram's
+        best marker follow an improved best at most this often (seconds); the
+        loss curve and the readout follow every frame.
     """
 
     net = traitlets.Instance(Net, allow_none=True)
@@ -165,6 +169,8 @@ class RandomSearchStepper(WidgetBase):
         super().__init__()
         self.settings = StepperSettings(**settings).checked()
         self.frame_time = 0.05
+        self.surface_interval = 0.25
+        self._last_surface = -math.inf
         self.steps_per_frame = 0
         self._task: asyncio.Task | None = None
         self._closed = False
@@ -177,7 +183,7 @@ class RandomSearchStepper(WidgetBase):
         self._draw_soon = Throttle(self.redraw, self.frame_time)
         self._build_controls()
         self._build_views()
-        self._new_dataset()
+        self.baselines = baselines(self.dataset.ground_truth, self.engine.loss)
         self._restart()
         self.observe(self.guard(self._on_net), names="net")
         self.observe(self.guard(self._on_dataset), names="dataset")
@@ -252,11 +258,15 @@ class RandomSearchStepper(WidgetBase):
         self.stop_label = W.HTML()
         self.baseline_note = W.HTML()
         kw = {"style": self._style, "backend": self._backend}
-        self.curve_view = LineView(title="loss per iteration", xlabel="iteration", ylabel="loss", yscale="log", **kw)
+        self._xmax = min(self.settings.max_iters, 50)
+        self.curve_view = LineView(
+            title="loss per iteration", xlabel="iteration", ylabel="loss", yscale="log",
+            xlim=(0, self._xmax * 1.02), **kw,
+        )  # fmt: skip
         ds = self.dataset
         self.target_view = SurfaceView(ds.x_nodes, ds.y_nodes, ds.ground_truth, title="target", zlabel="y", **kw)
         self.prediction_view = SurfaceView(
-            ds.x_nodes, ds.y_nodes, None, title="best network's prediction", zlabel="ŷ", **kw
+            ds.x_nodes, ds.y_nodes, self.engine.predict(), title="best network's prediction", zlabel="ŷ", **kw
         )
         self.race_panel = RacePanel(self._race_settings, **kw)
         self.histogram_panel = HistogramPanel(self._histogram_settings, **kw)
@@ -311,7 +321,7 @@ class RandomSearchStepper(WidgetBase):
         self.pause()
         self.settings, self.engine = settings, engine
         if replay:
-            with engine_threads(engine.batch_size):
+            with one_thread():
                 engine.run(min(n_done, settings.max_iters))
         self._show_strategy_controls()
         self._restart()
@@ -345,7 +355,7 @@ class RandomSearchStepper(WidgetBase):
     # -- actions --------------------------------------------------------------------------------
     def step(self) -> None:
         """One iteration (nothing but a note once the search has stopped)."""
-        with engine_threads(self.engine.batch_size):
+        with one_thread():
             record = self.engine.step()
         if record is None:
             self.show_info(f"The search has stopped ({self.engine.stop_reason}); press reset or change a setting.")
@@ -362,7 +372,7 @@ class RandomSearchStepper(WidgetBase):
             self.step()
             return
         if _running_loop() is None:
-            with engine_threads(self.engine.batch_size):
+            with one_thread():
                 self.engine.run()
             self.redraw()
             return
@@ -397,7 +407,9 @@ class RandomSearchStepper(WidgetBase):
     # -- play -----------------------------------------------------------------------------------
     def _on_playing(self, playing: bool) -> None:
         if not playing:
-            return  # the loop sees it before its next slice
+            if self._task is None:  # driven by play_ticks: show what the frames skipped
+                self.redraw()
+            return  # a running loop sees it before its next slice
         if self.engine.stopped:
             self.play.playing = False
             self.show_info(f"The search has stopped ({self.engine.stop_reason}); press reset or change a setting.")
@@ -433,13 +445,13 @@ class RandomSearchStepper(WidgetBase):
         engine, n = self.engine, 0
         limit = self.steps_per_frame if self._animate and self.steps_per_frame > 0 else math.inf
         deadline = time.perf_counter() + self.frame_time
-        with engine_threads(engine.batch_size):
+        with one_thread():
             while n < limit and engine.step() is not None:
                 n += 1
                 if time.perf_counter() >= deadline:
                     break
         if self._animate:
-            self.redraw()
+            self.redraw(force=engine.stopped)
         else:
             self._sync_trace()
             self._write_readout()
@@ -462,21 +474,38 @@ class RandomSearchStepper(WidgetBase):
         if len(history) > self._trace.n:
             self._trace.extend(history[self._trace.n :])
 
-    def redraw(self) -> None:
-        """Show the engine's state: readout, progress, loss curve; surface, best_net and histogram if it improved."""
+    def redraw(self, force: bool = True) -> None:
+        """Show the engine's state: readout, progress, loss curve; surface, best_net and histogram if it improved.
+
+        Parameters
+        ----------
+        force : bool
+            Update the surface, ``best_net`` and the histogram marker now if
+            the best improved; otherwise (Play frames) at most every
+            :attr:`surface_interval` seconds.
+        """
         self._sync_trace()
         self._write_readout()
         tr = self._trace
         idx = thin(tr.n)
         x = np.arange(1, tr.n + 1, dtype=float)[idx]
+        self._fit_xlim(tr.n)
         self.curve_view.set_line("candidate", x, tr.candidate[: tr.n][idx], redraw=False)
         self.curve_view.set_line("best", x, tr.best[: tr.n][idx])
-        best = self.engine.best_loss
-        if best != self._shown_best:
-            self._shown_best = best
+        best, now = self.engine.best_loss, time.perf_counter()
+        if best != self._shown_best and (force or now - self._last_surface >= self.surface_interval):
+            self._shown_best, self._last_surface = best, now
             self.prediction_view.update(self.engine.predict(best=True))
             self.best_net = self.engine.best_net()
             self.histogram_panel.mark_best(best if self.engine.iteration else None)
+
+    def _fit_xlim(self, n: int) -> None:
+        """Fix the curve's x-range to 50·2^k iterations (capped at max iterations): it changes log₂ times, not every frame."""
+        top = self.settings.max_iters
+        want = min(top, 50 * 2 ** max(0, math.ceil(math.log2(max(n, 1) / 50))))
+        if want != self._xmax:
+            self._xmax = want
+            self.curve_view.set_limits(xlim=(0, want * 1.02))
 
     def _write_readout(self) -> None:
         e, s = self.engine, self.settings

@@ -84,12 +84,16 @@ class HistogramPanel(WidgetBase):
             "zero": ("predict zero", LINE_COLORS[4], "-."),
             "best": ("current best", LINE_COLORS[1], "--"),
         }
+        changed = False
         for name, x in marks.items():
             if self._marks.get(name, "unset") == x:
                 continue
             label, color, linestyle = styles[name]
-            self.view.set_marker(name, x, label=label, color=color, linestyle=linestyle)
+            self.view.set_marker(name, x, label=label, color=color, linestyle=linestyle, redraw=False)
             self._marks[name] = x
+            changed = True
+        if changed:
+            self.view.flush()
         self._summarise()
 
     def mark_best(self, best: float | None) -> None:

@@ -37,16 +37,17 @@ _NEVER = 1e-300
 
 
 @contextmanager
-def engine_threads(batch_size: int) -> Iterator[None]:
-    """Run one-candidate steps (batch size 1, gradient) on one torch thread, then restore the thread count.
+def one_thread() -> Iterator[None]:
+    """Run search steps on one torch thread, then restore the thread count.
 
-    A step of the lab's network is a handful of tiny kernels; splitting them
-    over threads costs more than it saves, and on a busy 2-core machine it
-    made single steps ten times slower (measured: 780 vs 5,500 steps/s).
-    Batched evaluation keeps every thread.
+    A step of the lab's network is a handful of small kernels. On this
+    2-core machine, busy with other work, splitting them over two threads
+    made steps slower and erratic (measured side by side: batch size 1,
+    5,500 vs 780 steps/s; batch size 64, a steady 240 vs 50–450 steps/s),
+    and a Binder kernel rarely has a core to itself. One thread is steady.
     """
     old = torch.get_num_threads()
-    if batch_size > 1 or old == 1:
+    if old == 1:
         yield
         return
     torch.set_num_threads(1)
@@ -127,7 +128,7 @@ def race(
             batch_size=batch, seed=seed, **search_kwargs,
         )  # fmt: skip
         t0 = time.perf_counter()
-        with engine_threads(batch):
+        with one_thread():
             records = engine.run()
         seconds = time.perf_counter() - t0
         passes = np.array([r.forward_passes for r in records], dtype=float)
