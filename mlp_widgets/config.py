@@ -1,0 +1,501 @@
+"""Dashboard configurations: a teacher's starting point for a whole class.
+
+A :class:`DashboardConfig` says which target the class fits, which network it
+starts from, how the random search is set up, and what the page shows: which
+tabs, which controls are hidden and which are fixed (shown but disabled). It
+comes from a dict, a JSON file or a YAML file, every field is checked, and a
+bad one is refused with a sentence that names it::
+
+    config field 'search.epsilon' must be a number above 0 and at most 1000; got -1.
+
+Missing fields take the lab's defaults, unknown fields are refused by name, and
+:meth:`DashboardConfig.to_dict` gives back what :meth:`DashboardConfig.from_dict`
+reads (a round trip gives an equal config).
+
+Controls are named ``"<part>.<control>"`` (see :data:`CONTROLS`), e.g.
+``"builder.seed"`` is the layer builder's seed box and ``"search.epsilon"`` the
+random search's ε box.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from .core import ACTIVATIONS, STRATEGIES, TARGETS, Dataset, make_dataset
+from .core._validate import check_choice, check_float, check_int
+
+#: environment variable naming a config file that ``Dashboard()`` reads when given no config
+CONFIG_ENV = "MLP_WIDGETS_CONFIG"
+
+#: (tab key, tab title) of the dashboard, in the order of the lab
+TABS: tuple[tuple[str, str], ...] = (
+    ("activations", "1 · Activations"),
+    ("network", "2 · Build a network"),
+    ("loss", "3 · Target & loss"),
+    ("search", "4 · Random search"),
+    ("explorer", "5 · Network explorer"),
+)
+
+#: dashboard part that owns each control-name prefix
+PARTS: dict[str, str] = {
+    "activations": "activations",
+    "builder": "builder",
+    "target": "target",
+    "loss": "inspector",
+    "search": "stepper",
+    "explorer": "explorer",
+    "export": "export",
+}
+
+#: control name -> attribute of its part (the part is ``PARTS[name.split(".")[0]]``)
+CONTROLS: dict[str, str] = {
+    "activations.select": "select",
+    "activations.range": "range_slider",
+    "activations.derivative": "derivative_box",
+    "activations.neuron": "neuron_dropdown",
+    "activations.w1": "w1_slider",
+    "activations.w2": "w2_slider",
+    "activations.b": "b_slider",
+    "builder.inputs": "n_in_box",
+    "builder.outputs": "n_out_box",
+    "builder.batch_size": "batch_box",
+    "builder.layers": "layers_box",
+    "builder.add_layer": "add_button",
+    "builder.init": "init_dropdown",
+    "builder.mean": "mean_box",
+    "builder.std": "std_box",
+    "builder.seed": "seed_box",
+    "builder.reset": "reset_button",
+    "builder.new_seed": "new_seed_button",
+    "target.name": "target_dropdown",
+    "target.params": "params_box",
+    "target.lo": "lo_box",
+    "target.hi": "hi_box",
+    "target.n": "points_box",
+    "loss.view": "view_toggle",
+    "loss.loss": "loss_dropdown",
+    "loss.epsilon": "epsilon_box",
+    "loss.delta": "delta_box",
+    "loss.landscape": "compute_button",
+    "loss.landscape_grid": "grid_slider",
+    "loss.landscape_span": "span_box",
+    "loss.landscape_seed": "seed_box",
+    "loss.log": "log_checkbox",
+    "search.strategy": "strategy_dropdown",
+    "search.epsilon": "epsilon_box",
+    "search.max_iters": "max_iters_box",
+    "search.weight_range": "weight_box",
+    "search.bias_range": "bias_box",
+    "search.sigma": "sigma_box",
+    "search.adapt_sigma": "adapt_box",
+    "search.lr": "lr_box",
+    "search.batch_size": "batch_box",
+    "search.seed": "seed_box",
+    "search.step": "step_button",
+    "search.play": "play",
+    "search.run": "run_button",
+    "search.reset": "reset_button",
+    "search.speed": "speed_dropdown",
+    "explorer.layer": "layer_dropdown",
+    "explorer.from": "from_dropdown",
+    "explorer.to": "to_dropdown",
+    "explorer.slider": "value_slider",
+    "explorer.value": "value_box",
+    "explorer.pictures": "pictures_dropdown",
+    "export.save_json": "save_json_button",
+    "export.save_torch": "save_torch_button",
+    "export.load": "upload",
+    "export.code": "code_button",
+    "export.png": "png_button",
+}
+
+# bounds shared with the widgets (kept here so reading a config needs no widget imports)
+MAX_WIDTH, MAX_HIDDEN, MAX_SEED = 256, 8, 2**31 - 1
+POINTS_MIN, POINTS_MAX, GRID_LIMIT = 10, 200, 100.0
+MAX_ITERS, MAX_BATCH = 1_000_000, 4096
+INIT_SCHEMES: tuple[str, ...] = ("torch", "lab", "normal", "uniform", "zeros")
+
+Pathish = str | PathLike
+
+
+def _name(path: str) -> str:
+    return f"config field '{path}'"
+
+
+def _check_bool(path: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{_name(path)} must be true or false; got {value!r}.")
+    return value
+
+
+def _check_names(path: str, value: Any, allowed: Mapping[str, Any] | tuple[str, ...], *, empty: bool) -> tuple:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ValueError(f"{_name(path)} must be a list of names; got {value!r}.")
+    if not empty and not value:
+        raise ValueError(f"{_name(path)} must name at least one of {', '.join(map(repr, allowed))}; got [].")
+    for i, item in enumerate(value):
+        if item not in allowed:
+            if path.startswith("ui.") and path.endswith("_controls"):
+                raise ValueError(
+                    f"{_name(f'{path}[{i}]')} names no control: {item!r}. Controls are named "
+                    f"'<part>.<control>' with part one of {', '.join(map(repr, PARTS))}, "
+                    f"e.g. 'builder.seed' or 'search.epsilon' (see mlp_widgets.config.CONTROLS)."
+                )
+            raise ValueError(f"{_name(f'{path}[{i}]')} must be one of {', '.join(map(repr, allowed))}; got {item!r}.")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{_name(path)} names something twice: {list(value)!r}.")
+    return tuple(value)
+
+
+def _section(data: Any, path: str, cls: type) -> dict[str, Any]:
+    """``data`` as a dict of known field names, or a ``ValueError`` naming the unknown one."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ValueError(f"config section '{path}' must be a mapping of fields; got {type(data).__name__}.")
+    known = [f.name for f in fields(cls)]
+    for key in data:
+        if key not in known:
+            raise ValueError(
+                f"{_name(f'{path}.{key}')} is unknown; the fields of '{path}' are {', '.join(map(repr, known))}."
+            )
+    return dict(data)
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """The target: its ``name`` in :data:`~mlp_widgets.core.TARGETS`, ``params``, grid ``[lo, hi]²`` with ``n`` points.
+
+    ``params`` always holds every parameter of the target (the defaults filled in).
+    """
+
+    name: str = "gaussian"
+    params: dict = field(default_factory=lambda: TARGETS["gaussian"].defaults())
+    lo: float = -2.0
+    hi: float = 2.0
+    n: int = 50
+
+    @classmethod
+    def from_dict(cls, data: Any) -> TargetConfig:
+        """Read and check the ``target`` section."""
+        raw = _section(data, "target", cls)
+        d = cls()
+        name = check_choice(_name("target.name"), raw.get("name", d.name), tuple(TARGETS))
+        spec = TARGETS[name]
+        raw_params = raw.get("params", {}) or {}
+        if not isinstance(raw_params, Mapping):
+            raise ValueError(f"{_name('target.params')} must be a mapping of parameter values; got {raw_params!r}.")
+        params = spec.defaults()
+        for key, value in raw_params.items():
+            if key not in spec.params:
+                raise ValueError(
+                    f"{_name(f'target.params.{key}')} is unknown; the parameters of the {spec.label} target are "
+                    f"{', '.join(map(repr, spec.params)) or 'none'}."
+                )
+            p = spec.params[key]
+            params[key] = check_float(_name(f"target.params.{key}"), value, lo=p.lo, hi=p.hi, lo_open=p.lo_open)
+        lo = check_float(_name("target.lo"), raw.get("lo", d.lo), lo=-GRID_LIMIT, hi=GRID_LIMIT)
+        hi = check_float(_name("target.hi"), raw.get("hi", d.hi), lo=-GRID_LIMIT, hi=GRID_LIMIT)
+        if not lo < hi:
+            raise ValueError(f"config fields 'target.lo' and 'target.hi' must have lo < hi; got {lo:g} and {hi:g}.")
+        n = check_int(_name("target.n"), raw.get("n", d.n), POINTS_MIN, POINTS_MAX)
+        return cls(name, params, lo, hi, n)
+
+    def dataset(self) -> Dataset:
+        """The target sampled on its grid."""
+        return make_dataset(self.name, self.lo, self.hi, self.n, **self.params)
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """The starting network (2 inputs, 1 output): hidden widths, one activation per hidden layer, initialisation."""
+
+    hidden: tuple[int, ...] = (25,)
+    activations: tuple[str, ...] = ("relu",)
+    init: str = "torch"
+    seed: int = 999
+    mean: float = 0.0
+    std: float = 0.02
+
+    @classmethod
+    def from_dict(cls, data: Any) -> NetworkConfig:
+        """Read and check the ``network`` section (``activations`` may be one name for every layer)."""
+        raw = _section(data, "network", cls)
+        d = cls()
+        hidden_raw = raw.get("hidden", list(d.hidden))
+        if isinstance(hidden_raw, (str, bytes)) or not isinstance(hidden_raw, (list, tuple)):
+            raise ValueError(f"{_name('network.hidden')} must be a list of layer widths; got {hidden_raw!r}.")
+        if len(hidden_raw) > MAX_HIDDEN:
+            raise ValueError(f"{_name('network.hidden')} may list at most {MAX_HIDDEN} layers; got {len(hidden_raw)}.")
+        hidden = tuple(check_int(_name(f"network.hidden[{i}]"), h, 1, MAX_WIDTH) for i, h in enumerate(hidden_raw))
+        acts_raw = raw.get("activations", "relu" if "hidden" in raw else list(d.activations))
+        if isinstance(acts_raw, str):
+            acts_raw = [acts_raw] * len(hidden)
+        if not isinstance(acts_raw, (list, tuple)):
+            raise ValueError(f"{_name('network.activations')} must be a name or a list of names; got {acts_raw!r}.")
+        if len(acts_raw) != len(hidden):
+            raise ValueError(
+                f"{_name('network.activations')} must give one activation per hidden layer: "
+                f"{len(hidden)} layers but {len(acts_raw)} activations."
+            )
+        acts = tuple(
+            check_choice(_name(f"network.activations[{i}]"), a, tuple(ACTIVATIONS)) for i, a in enumerate(acts_raw)
+        )
+        return cls(
+            hidden=hidden,
+            activations=acts,
+            init=check_choice(_name("network.init"), raw.get("init", d.init), INIT_SCHEMES),
+            seed=check_int(_name("network.seed"), raw.get("seed", d.seed), 0, MAX_SEED),
+            mean=check_float(_name("network.mean"), raw.get("mean", d.mean), lo=-100.0, hi=100.0),
+            std=check_float(_name("network.std"), raw.get("std", d.std), lo=0.0, hi=100.0),
+        )
+
+    def spec(self) -> Any:
+        """The layer builder's :class:`~mlp_widgets.widgets.layer_builder.NetSpec` for this network."""
+        from .widgets.layer_builder import NetSpec
+
+        return NetSpec(2, self.hidden, self.activations, 1, self.init, self.seed, self.mean, self.std)
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """The random search's settings (the lab's by default: ε = 1e-5, 50 iterations, U(±0.025) / U(±0.05))."""
+
+    strategy: str = "redraw"
+    epsilon: float = 1e-5
+    max_iters: int = 50
+    weight_range: float = 0.025
+    bias_range: float = 0.05
+    sigma: float = 0.01
+    adapt_sigma: bool = False
+    lr: float = 0.01
+    batch_size: int = 1
+    seed: int = 0
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SearchConfig:
+        """Read and check the ``search`` section."""
+        raw = _section(data, "search", cls)
+        d = cls()
+
+        def get(key: str) -> Any:
+            return raw.get(key, getattr(d, key))
+
+        return cls(
+            strategy=check_choice(_name("search.strategy"), get("strategy"), STRATEGIES),
+            epsilon=check_float(_name("search.epsilon"), get("epsilon"), lo=0.0, lo_open=True, hi=1e3),
+            max_iters=check_int(_name("search.max_iters"), get("max_iters"), 1, MAX_ITERS),
+            weight_range=check_float(_name("search.weight_range"), get("weight_range"), lo=0.0, hi=100.0),
+            bias_range=check_float(_name("search.bias_range"), get("bias_range"), lo=0.0, hi=100.0),
+            sigma=check_float(_name("search.sigma"), get("sigma"), lo=0.0, hi=100.0),
+            adapt_sigma=_check_bool("search.adapt_sigma", get("adapt_sigma")),
+            lr=check_float(_name("search.lr"), get("lr"), lo=0.0, lo_open=True, hi=100.0),
+            batch_size=check_int(_name("search.batch_size"), get("batch_size"), 1, MAX_BATCH),
+            seed=check_int(_name("search.seed"), get("seed"), 0, MAX_SEED),
+        )
+
+    def settings(self) -> dict[str, Any]:
+        """Keyword arguments of ``RandomSearchStepper`` / ``RandomSearchStepper.configure``."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class UIConfig:
+    """What the page shows: ``tabs`` (keys of :data:`TABS`), ``hidden_controls`` and ``fixed_controls`` (:data:`CONTROLS`)."""
+
+    tabs: tuple[str, ...] = tuple(key for key, _ in TABS)
+    hidden_controls: tuple[str, ...] = ()
+    fixed_controls: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Any) -> UIConfig:
+        """Read and check the ``ui`` section."""
+        raw = _section(data, "ui", cls)
+        d = cls()
+        return cls(
+            tabs=_check_names("ui.tabs", raw.get("tabs", list(d.tabs)), dict(TABS), empty=False),
+            hidden_controls=_check_names("ui.hidden_controls", raw.get("hidden_controls", []), CONTROLS, empty=True),
+            fixed_controls=_check_names("ui.fixed_controls", raw.get("fixed_controls", []), CONTROLS, empty=True),
+        )
+
+
+_SECTIONS = {"target": TargetConfig, "network": NetworkConfig, "search": SearchConfig, "ui": UIConfig}
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    """A whole dashboard setup: ``target``, ``network``, ``search`` and ``ui`` sections.
+
+    Build one with :meth:`from_dict`, :meth:`from_file` or :meth:`load`
+    (which takes any of a config, a dict or a path); the constructor itself
+    does not check its arguments.
+    """
+
+    target: TargetConfig = field(default_factory=TargetConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+    ui: UIConfig = field(default_factory=UIConfig)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> DashboardConfig:
+        """Read a config from plain data (e.g. parsed JSON or YAML); missing fields take the defaults.
+
+        Raises
+        ------
+        ValueError
+            Naming the first bad or unknown field.
+        """
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            raise ValueError(
+                f"A dashboard config must be a mapping with the sections {', '.join(map(repr, _SECTIONS))}; "
+                f"got {type(data).__name__}."
+            )
+        for key in data:
+            if key not in _SECTIONS:
+                raise ValueError(
+                    f"config section {key!r} is unknown; the sections are {', '.join(map(repr, _SECTIONS))}."
+                )
+        return cls(**{key: section.from_dict(data.get(key)) for key, section in _SECTIONS.items()})
+
+    @classmethod
+    def from_file(cls, path: Pathish) -> DashboardConfig:
+        """Read a ``.json``, ``.yaml`` or ``.yml`` config file.
+
+        Raises
+        ------
+        ValueError
+            If the file cannot be read or parsed, or a field is bad (the message names it).
+        """
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".json", ".yaml", ".yml"):
+            raise ValueError(f"A config file must end in .json, .yaml or .yml; got {path.name!r}.")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            raise ValueError(f"Cannot read the config file {path}: {reason}.") from None
+        return cls.from_dict(parse_text(text, suffix, path.name))
+
+    @classmethod
+    def load(cls, source: DashboardConfig | Mapping | Pathish | None) -> DashboardConfig:
+        """A config from a config (returned as is), a dict, a file path, or ``None`` (the defaults)."""
+        if isinstance(source, DashboardConfig):
+            return source
+        if source is None or isinstance(source, Mapping):
+            return cls.from_dict(source)
+        if isinstance(source, (str, PathLike)):
+            return cls.from_file(source)
+        raise ValueError(
+            f"A dashboard config must be a DashboardConfig, a dict or a path to a .json/.yaml file; "
+            f"got {type(source).__name__}."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (lists, dicts, numbers, strings) that :meth:`from_dict` reads back to an equal config."""
+        out: dict[str, Any] = {}
+        for key in _SECTIONS:
+            section = asdict(getattr(self, key))
+            out[key] = {k: list(v) if isinstance(v, tuple) else v for k, v in section.items()}
+        return out
+
+    def save(self, path: Pathish) -> Path:
+        """Write the config as JSON or YAML (by the file's ending); return the path."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix == ".json":
+            path.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        elif suffix in (".yaml", ".yml"):
+            import yaml
+
+            path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False), encoding="utf-8")
+        else:
+            raise ValueError(f"A config file must end in .json, .yaml or .yml; got {path.name!r}.")
+        return path
+
+    def with_changes(self, **sections: Mapping[str, Any]) -> DashboardConfig:
+        """A copy with some fields of some sections changed, checked like :meth:`from_dict`.
+
+        Example: ``config.with_changes(search={"epsilon": 1e-3})``.
+        """
+        data = self.to_dict()
+        for key, changes in sections.items():
+            if key not in _SECTIONS:
+                raise ValueError(f"config section {key!r} is unknown; the sections are {', '.join(_SECTIONS)}.")
+            data[key] = {**data[key], **dict(changes)}
+        return DashboardConfig.from_dict(data)
+
+
+def _yaml_loader() -> type:
+    """A safe YAML loader that also reads ``1e-5`` as a number (YAML 1.1 wants ``1.0e-5``)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    float_re = re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    )
+    Loader.add_implicit_resolver("tag:yaml.org,2002:float", float_re, list("-+0123456789."))
+    return Loader
+
+
+def parse_text(text: str, suffix: str, name: str = "the config") -> Any:
+    """Parse a config file's text as JSON (``.json``) or YAML (``.yaml``/``.yml``); a ``ValueError`` says where it breaks."""
+    if suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1}: {exc.problem})" if mark is not None else ""
+        raise ValueError(f"{name} is not valid YAML{where}.") from None
+
+
+def control_part(name: str) -> tuple[str, str]:
+    """``(dashboard part, attribute)`` of a control name of :data:`CONTROLS`.
+
+    Raises
+    ------
+    ValueError
+        If no control has that name.
+    """
+    if name not in CONTROLS:
+        raise ValueError(
+            f"There is no control named {name!r}; controls are named '<part>.<control>', e.g. 'builder.seed' "
+            f"(see mlp_widgets.config.CONTROLS)."
+        )
+    return PARTS[name.split(".", 1)[0]], CONTROLS[name]
+
+
+__all__ = [
+    "CONFIG_ENV",
+    "CONTROLS",
+    "PARTS",
+    "TABS",
+    "DashboardConfig",
+    "NetworkConfig",
+    "SearchConfig",
+    "TargetConfig",
+    "UIConfig",
+    "control_part",
+    "parse_text",
+]
