@@ -1,6 +1,6 @@
 """Steps per second while the RandomSearchStepper plays with drawing on, beside the engine alone.
 
-Run:  python benchmarks/bench_stepper.py [seconds per measurement, default 3]   (about a minute)   (prints only)
+Run:  python benchmarks/bench_stepper.py [seconds per measurement, default 6]   (about a minute)   (prints only)
 
 Measured side by side in one run, for three settings of the lab's problem
 (2→25→1 ReLU net, 2,500 points, ε never met):
@@ -14,6 +14,10 @@ Measured side by side in one run, for three settings of the lab's problem
 (c) Play on an asyncio loop, as in a kernel: ``play.playing = True``, the
     slices run as a task, then Pause; also the time from Pause to the task's
     end, and the interval between draws.
+
+(d) in a real IPython kernel (ipympl canvases): the round trip of a tiny
+    cell — a shell message, as a widget's Pause is — while Play runs,
+    beside the same with the kernel idle.
 
 The ratio (b)/(a) is the share of the engine's speed left while drawing.
 Agg draws are what the kernel pays; under ipympl the PNG is also encoded and
@@ -33,7 +37,7 @@ from mlp_widgets.core import lab2_dataset
 from mlp_widgets.widgets.random_search import RandomSearchStepper
 from mlp_widgets.widgets.search_race import one_thread
 
-SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 6.0
 CASES = {
     "redraw, batch 1": {"strategy": "redraw", "batch_size": 1},
     "keep-best, batch 64": {"strategy": "keep-best", "batch_size": 64},
@@ -166,5 +170,40 @@ def main() -> None:
     stepper.close()
 
 
+def kernel_latency(n: int = 10) -> None:
+    """(d) Round trip of a tiny cell in a real kernel, idle and while Play runs."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3")
+
+    def run(code: str) -> float:
+        t0 = time.perf_counter()
+        reply = kc.execute_interactive(code, timeout=60, output_hook=lambda msg: None)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"cell failed: {code!r}")
+        return time.perf_counter() - t0
+
+    try:
+        run("from mlp_widgets import RandomSearchStepper\ns = RandomSearchStepper(epsilon=1e-30, max_iters=10**6)")
+        idle = [run("x = 1") for _ in range(n)]
+        run("s.play.playing = True")
+        time.sleep(0.5)
+        playing = [run("x = s.engine.iteration") for _ in range(n)]
+        t_pause = run("s.play.playing = False")
+        time.sleep(0.3)
+        run("n0 = s.engine.iteration")
+        time.sleep(0.3)
+        run("assert s.engine.iteration == n0 == len(s.engine.history) and s._task is None")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    ms = 1e3
+    print("(d) real kernel, ipympl canvases: round trip of a tiny cell")
+    print(f"  idle kernel      median {statistics.median(idle) * ms:.0f} ms, max {max(idle) * ms:.0f} ms")
+    print(f"  while Play runs  median {statistics.median(playing) * ms:.0f} ms, max {max(playing) * ms:.0f} ms")
+    print(f"  Pause cell {t_pause * ms:.0f} ms; no step after it, history consistent")
+
+
 if __name__ == "__main__":
     main()
+    kernel_latency()
