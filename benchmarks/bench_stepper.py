@@ -1,6 +1,6 @@
 """Steps per second while the RandomSearchStepper plays with drawing on, beside the engine alone.
 
-Run:  python benchmarks/bench_stepper.py [seconds per measurement, default 6]   (about a minute)   (prints only)
+Run:  python benchmarks/bench_stepper.py [seconds per measurement, default 6]   (about a minute; prints only)
 
 Measured side by side in one run, for three settings of the lab's problem
 (2→25→1 ReLU net, 2,500 points, ε never met):
