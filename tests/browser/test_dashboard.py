@@ -1,12 +1,15 @@
 """The dashboard in a real browser, served by ``mlp-widgets dashboard`` from outside the repository.
 
-Skipped (by the ``dashboard_server`` fixture) while ``mlp_widgets.Dashboard`` does
-not exist; it switches on by itself when it does. What it expects of the page:
+Each test runs twice: on ``notebooks/tabbed_app.ipynb``, a stand-in with the
+same shape (tabs, sliders, figures, Step, a loss readout), which proves the
+checks; and on the dashboard, skipped (by the ``dashboard_server`` fixture)
+while ``mlp_widgets.Dashboard`` does not exist; it switches on by itself when it
+does. What the checks expect of the page:
 
 - every figure canvas (ipympl) paints, in every tab of the app;
 - no error output and no console error (Voilà's CDN font excepted);
 - some slider, moved one step with the keyboard, changes a canvas's pixels;
-- a button labelled ``Step`` changes the text of an element with the CSS class
+- a button labelled ``Step`` (any case) changes the text of an element with the CSS class
   ``mlpw-loss-readout`` (the stepper's loss readout).
 
 A screenshot goes to ``test-artifacts/dashboard.png`` (and to ``docs/dashboard.png``
@@ -15,6 +18,7 @@ with ``MLPW_UPDATE_SCREENSHOT=1``).
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 
@@ -22,27 +26,36 @@ import pytest
 import voila_harness as harness
 from conftest import ROOT
 
+pytestmark = pytest.mark.browser
 
-@pytest.fixture(scope="module")
-def dashboard(browser, dashboard_server):
-    """The dashboard page, loaded once for this module: (page, console log, seconds to the first painted canvas)."""
+#: the stepper's button: labelled "Step", any case; an icon glyph may precede the word in its accessible name
+STEP = re.compile(r"^\W*step\W*$", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module", params=["stand-in", "dashboard"])
+def dashboard(request, browser):
+    """The page, loaded once per parameter: (page, console log, seconds to the first painted canvas, name)."""
+    if request.param == "dashboard":
+        url = request.getfixturevalue("dashboard_server").url()
+    else:
+        url = request.getfixturevalue("voila_server").url("voila/render/tests/browser/notebooks/tabbed_app.ipynb")
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(90_000)
     page = context.new_page()
     harness.block_external(page)
     console = harness.ConsoleLog(page)
     start = time.perf_counter()
-    page.goto(dashboard_server.url(), timeout=120_000)
+    page.goto(url, timeout=120_000)
     harness.wait_for_render(page, timeout_ms=120_000)
     harness.wait_for_canvases(page, count=1, timeout_ms=120_000)
-    yield page, console, time.perf_counter() - start
+    yield page, console, time.perf_counter() - start, request.param
     context.close()
 
 
 def test_every_tab_paints_its_canvases_without_errors(dashboard, artifacts, update_docs_screenshot):
-    page, console, seconds = dashboard
-    page.screenshot(path=str(artifacts / "dashboard.png"))
-    if update_docs_screenshot:
+    page, console, seconds, name = dashboard
+    page.screenshot(path=str(artifacts / f"{name}.png"))
+    if name == "dashboard" and update_docs_screenshot:
         shutil.copy(artifacts / "dashboard.png", ROOT / "docs" / "dashboard.png")
     painted = {}
     for label in harness.visit_tabs(page):
@@ -53,11 +66,11 @@ def test_every_tab_paints_its_canvases_without_errors(dashboard, artifacts, upda
     assert sum(painted.values()) >= 1, painted
     assert page.locator(".jupyter-widgets").count() > 0
     assert console.errors == []
-    print(f"dashboard: first canvas painted after {seconds:.1f} s; canvases per tab: {painted}")
+    print(f"{name}: first canvas painted after {seconds:.1f} s; canvases per tab: {painted}")
 
 
 def test_a_slider_repaints_a_canvas(dashboard):
-    page, console, _ = dashboard
+    page, console, *_ = dashboard
     for _tab in harness.visit_tabs(page):
         found = harness.find_repainting_slider(page)
         if found:
@@ -70,15 +83,15 @@ def test_a_slider_repaints_a_canvas(dashboard):
 
 
 def test_step_changes_the_loss_readout(dashboard):
-    page, console, _ = dashboard
+    page, console, *_ = dashboard
     for tab in harness.visit_tabs(page):
-        step = page.get_by_role("button", name="Step", exact=True)
+        step = page.get_by_role("button", name=STEP)
         visible = [step.nth(i) for i in range(step.count()) if step.nth(i).is_visible()]
         if visible:
             label = tab
             break
     else:
-        pytest.fail("no button labelled 'Step' in any tab")
+        pytest.fail("no button labelled 'Step' (any case) in any tab")
     readouts = page.locator(harness.LOSS_READOUT)
     texts = [readouts.nth(i).inner_text() for i in range(readouts.count())]
     assert texts, f"no element with class {harness.LOSS_READOUT} in tab {label!r}"

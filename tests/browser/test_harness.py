@@ -10,6 +10,8 @@ import pytest
 import voila_harness as harness
 from conftest import ROOT
 
+pytestmark = pytest.mark.browser
+
 NOTEBOOK = "tests/browser/notebooks/slider_canvas.ipynb"
 
 

@@ -325,26 +325,67 @@ def launch_browser(playwright):
 TAB = ".widget-tab > .lm-TabBar .lm-TabBar-tab, .jupyter-widget-tab > .lm-TabBar .lm-TabBar-tab"
 
 
-def visit_tabs(page, timeout_ms: float = 60_000):
-    """Click through the tabs present on the page, yielding each tab's label (one ``None`` if there are none).
+_TABS_JS = """(selector) => Array.from(document.querySelectorAll(selector)).map((tab, index) => {
+  let depth = 0;
+  for (let e = tab.parentElement; e; e = e.parentElement) {
+    if (e.classList.contains('widget-tab') || e.classList.contains('jupyter-widget-tab')) depth++;
+  }
+  return {index, depth, label: tab.innerText.trim(), visible: tab.offsetParent !== null};
+})"""
 
-    After each click, waits until every visible figure canvas has painted.
-    """
-    count = page.locator(TAB).count()
-    if count == 0:
-        if page.locator(FIGURE_CANVAS).count():
-            wait_for_canvases(page, count=0, timeout_ms=timeout_ms)
-        yield None
-        return
-    for index in range(count):
-        tab = page.locator(TAB).nth(index)
-        if not tab.is_visible():
-            continue
-        label = tab.inner_text().strip()
-        tab.click()
+#: JavaScript: a signature of what is visible (widgets, canvases, empty widget panels)
+_VISIBLE_JS = """() => {
+  const visible = e => e.offsetParent !== null;
+  const widgets = Array.from(document.querySelectorAll('.jupyter-widgets')).filter(visible).length;
+  const canvases = Array.from(document.querySelectorAll('.jupyter-matplotlib-canvas-div > canvas:first-child')).filter(visible).length;
+  const empty = Array.from(document.querySelectorAll('.jp-OutputArea-output.lm-Panel')).filter(p => p.children.length === 0).length;
+  return [widgets, canvases, empty];
+}"""
+
+
+#: JavaScript: every visible tab widget shows a non-empty page (a lazily built tab has arrived)
+_TABS_FILLED_JS = """() => Array.from(document.querySelectorAll('.widget-tab-contents'))
+  .filter(c => c.offsetParent !== null)
+  .every(c => Array.from(c.children).some(page => page.offsetParent !== null && page.children.length > 0))"""
+
+
+def wait_until_settled(page, quiet_ms: float = 600, timeout_ms: float = 60_000) -> None:
+    """Wait until the visible widgets and canvases stop changing for ``quiet_ms`` (a lazily built tab has arrived)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        signature = page.evaluate(_VISIBLE_JS)
+        if signature != last:
+            last, since = signature, time.monotonic()
+        elif signature[2] == 0 and time.monotonic() - since >= quiet_ms / 1000:
+            return
         page.wait_for_timeout(100)
+    raise TimeoutError(f"the page kept changing for {timeout_ms / 1000:.0f} s: {last}")
+
+
+def visit_tabs(page, timeout_ms: float = 60_000):
+    """Open every tab of the page once, nested tabs included, yielding each tab's label (one ``None`` if none).
+
+    Deeper tabs are visited first, so the inner tabs of the open outer tab are seen
+    before moving on. After each click, waits until the tab's content has settled
+    and every visible figure canvas has painted.
+    """
+    visited: set[str] = set()
+    while True:
+        tabs = [t for t in page.evaluate(_TABS_JS, TAB) if t["visible"] and t["label"] not in visited]
+        if not tabs:
+            break
+        tab = max(tabs, key=lambda t: (t["depth"], -t["index"]))
+        page.locator(TAB).nth(tab["index"]).click()
+        visited.add(tab["label"])
+        page.wait_for_function(_TABS_FILLED_JS, timeout=timeout_ms, polling=100)
+        wait_until_settled(page, timeout_ms=timeout_ms)
         wait_for_canvases(page, count=0, timeout_ms=timeout_ms)
-        yield label
+        yield tab["label"]
+    if not visited:
+        wait_until_settled(page, timeout_ms=timeout_ms)
+        wait_for_canvases(page, count=0, timeout_ms=timeout_ms)
+        yield None
 
 
 def find_repainting_slider(page, timeout_ms: float = 5_000):
