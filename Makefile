@@ -30,6 +30,9 @@ test: install chromium
 lint: install
 	$(VENV)/bin/ruff check mlp_widgets tests benchmarks
 
+dashboard: install
+	$(VENV)/bin/mlp-widgets dashboard
+
 demo: install
 	$(PY) -m mlp_widgets.demo
 
