@@ -140,6 +140,10 @@ def test_voila_reads_the_cli_settings(tmp_path, monkeypatch):
         False,
     )
     # the browser may send widget messages only, never code to execute
+    # (Voilà sets this whitelist itself; an empty list would allow every message type)
+    assert manager.allowed_message_types and set(manager.allowed_message_types) <= {
+        "comm_open", "comm_close", "comm_msg", "comm_info_request", "kernel_info_request", "shutdown_request",
+    }  # fmt: skip
     assert "execute_request" not in manager.allowed_message_types
 
 
