@@ -126,3 +126,23 @@ def test_baselines_show_lab_threshold_is_trivial():
     assert r_squared(data.ground_truth, torch.full_like(data.ground_truth, float(data.ground_truth.mean()))) == (
         pytest.approx(0.0, abs=1e-6)
     )
+
+
+@pytest.mark.parametrize(("mu_x", "mu_y", "variance"), [(0.0, 0.0, 50.0), (0.3, -1.2, 0.25), (-2.0, 5.0, 1234.5)])
+def test_gaussian_equals_scipy_bit_for_bit(mu_x, mu_y, variance):
+    """gaussian_2d repeats scipy's float operations, so it equals multivariate_normal.pdf exactly."""
+    _, _, nodes = make_grid(-3, 3, 41)
+    ours = TARGETS["gaussian"].fn(nodes, mu_x, mu_y, variance)
+    theirs = multivariate_normal(mean=[mu_x, mu_y], cov=[[variance, 0.0], [0.0, variance]]).pdf(nodes)
+    assert np.array_equal(ours, theirs)
+
+
+def test_core_does_not_import_scipy():
+    import subprocess
+    import sys
+
+    code = "import mlp_widgets, sys; mlp_widgets.lab2_dataset(); print('scipy' in sys.modules)"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == "False"
+    )

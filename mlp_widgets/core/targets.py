@@ -67,13 +67,17 @@ def gaussian_2d(nodes: np.ndarray, mu_x: float = 0.0, mu_y: float = 0.0, varianc
     ValueError
         If ``variance`` is not positive or a mean is not finite.
     """
-    from scipy.stats import multivariate_normal  # 0.7 s to import: only when needed
-
     mu_x = check_float("mu_x", mu_x)
     mu_y = check_float("mu_y", mu_y)
     variance = check_float("variance", variance, lo=0.0, lo_open=True)
-    dist = multivariate_normal(mean=[mu_x, mu_y], cov=[[variance, 0.0], [0.0, variance]])
-    return np.atleast_1d(dist.pdf(np.asarray(nodes, dtype=np.float64)))
+    # The same float operations, in the same order, as scipy.stats.multivariate_normal(mean,
+    # variance·I).pdf — so the values equal the lab's bit for bit (tested) — without importing
+    # scipy.stats, which costs 0.7 s and ~30 MiB in every dashboard kernel.
+    dev = np.asarray(nodes, dtype=np.float64) - np.array([mu_x, mu_y])
+    whiten = np.sqrt(1.0 / variance)
+    maha = np.sum(np.square(dev * whiten), axis=-1)
+    log_pdet = np.log(variance) + np.log(variance)
+    return np.atleast_1d(np.exp(-0.5 * (2 * np.log(2 * np.pi) + log_pdet + maha)))
 
 
 def two_bumps(nodes: np.ndarray, separation: float = 1.0, variance: float = 0.25) -> np.ndarray:
