@@ -78,6 +78,7 @@ class ActivationComparer(WidgetBase):
         self.select = W.SelectMultiple(options=list(ACTIVATIONS), value=names, description="activations", rows=5)
         self.range_slider = W.FloatRangeSlider(
             value=(lo, hi), min=-X_LIMIT, max=X_LIMIT, step=0.5, description="x range", continuous_update=False,
+            readout_format=".1f", layout=W.Layout(width="360px"),
         )  # fmt: skip
         self.derivative_box = W.Checkbox(value=bool(derivative), description="show derivatives (dashed)")
         self.lines = LineView(title="activation functions", xlabel="x", style=style, backend=backend)
