@@ -2,9 +2,7 @@
 outputs, identical outside the START/END blocks; executed in a kernel, every
 check passes on the solutions and fails (without crashing) on the empty templates."""
 
-import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,8 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
+
+from nbrun import execute  # noqa: E402
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 EXERCISES, SOLUTIONS = NOTEBOOKS / "lab2_exercises.ipynb", NOTEBOOKS / "lab2_solutions.ipynb"
@@ -37,17 +37,7 @@ def _without_blocks(source):
 
 
 def _execute(path, extra_sources=()):
-    nb = _read(path)
-    nb.cells.extend(nbformat.v4.new_code_cell(src) for src in extra_sources)
-    env_path = os.environ.get("PATH", "")
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env_path  # the venv's python runs the kernel
-    try:
-        nbclient.NotebookClient(
-            nb, kernel_name="python3", timeout=180, resources={"metadata": {"path": str(NOTEBOOKS)}}
-        ).execute()
-    finally:
-        os.environ["PATH"] = env_path
-    return nb
+    return execute(path, tuple(extra_sources), timeout=180)
 
 
 def _check_outputs(nb):

@@ -1,16 +1,13 @@
 """The notebook series and the dashboard notebook: saved without outputs, and executed top to bottom
 in a kernel without error, printing the checks they promise."""
 
-import os
-import sys
-from pathlib import Path
-
 import pytest
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+from nbrun import NOTEBOOKS, execute  # noqa: E402
+
 SERIES = sorted(NOTEBOOKS.glob("0*.ipynb"))
 
 #: text each notebook's outputs must contain
@@ -25,19 +22,6 @@ EXPECTED = {
     "04_random_search.ipynb": ["best loss"],
     "dashboard.ipynb": [],
 }
-
-
-def execute(path: Path) -> nbformat.NotebookNode:
-    nb = nbformat.read(path, as_version=4)
-    env_path = os.environ.get("PATH", "")
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env_path  # the venv's kernel
-    try:
-        nbclient.NotebookClient(
-            nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(NOTEBOOKS)}}
-        ).execute()
-    finally:
-        os.environ["PATH"] = env_path
-    return nb
 
 
 def test_series_exists_in_lab_order():
