@@ -1,64 +1,175 @@
 """Dashboard: every widget on one page, wired together — the Voilà app.
 
 The dashboard holds the shared state as three traits — the ``dataset`` (from
-the target explorer), the built ``net`` (from the layer builder) and the
-``best_net`` found by the search — and links each widget to them with
-``traitlets.dlink``:
+the target explorer), the current ``net`` and the ``best_net`` found by the
+search — and links each widget to them with ``traitlets.dlink``:
 
-    TargetExplorer.dataset ─▶ dataset ─▶ LayerBuilder / LossInspector / RandomSearchStepper
-    LayerBuilder.net       ─▶ net     ─▶ LossInspector.net, RandomSearchStepper.net
-    RandomSearchStepper.best_net ─▶ best_net ─▶ LossInspector.net
+    TargetExplorer.dataset ─▶ dataset ─▶ LayerBuilder / LossInspector / RandomSearchStepper / NetworkExplorer
+    LayerBuilder.net       ─▶ net     ─▶ LossInspector.net, RandomSearchStepper.net, NetworkExplorer.net
+    NetworkExplorer.edited ─▶ net       (a hand edit is the new current network)
+    RandomSearchStepper.best_net ─▶ best_net ─▶ LossInspector.net, NetworkExplorer.net
+
+The explorer's *edits* go back to ``net``, not its ``net`` trait: a network
+that arrives in the explorer (built, searched) is shown there and never sent
+back, so there is no loop. An edit restarts the search from the edited
+network — the network changed, so that is what the search should start from
+(edits are published at most five times a second while a slider moves).
+
+An :class:`~mlp_widgets.widgets.export_panel.ExportPanel` above the tabs saves
+the latest network (``net`` or ``best_net``, whichever changed last), exports
+its code or any figure, and loads a network file, which becomes ``net`` (shown
+in the layer builder, if it is built).
 
 Tabs are built the first time they are opened, so the page comes up after
 building only the first one (cold start matters on Binder); a widget built
 later starts from the current shared state.
+
+A :class:`~mlp_widgets.config.DashboardConfig` (``Dashboard(config=...)``, or
+the file named by the ``MLP_WIDGETS_CONFIG`` environment variable, which the
+``mlp-widgets dashboard --config FILE`` command sets for its kernels) chooses
+the target, the starting network and the search settings, the tabs shown, and
+hides or fixes (disables) controls by name; each tab gets its part of the
+config when it is built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
+from os import PathLike
 from typing import Any
 
 import ipywidgets as W
 import traitlets
 
+from ..config import CONFIG_ENV, TABS, DashboardConfig, control_part
 from ..core import Dataset, Net, lab2_dataset
 from ..plots.style import FrameStyle
 from ._base import WidgetBase
 
-#: (tab key, tab title) in the order of the lab
-TABS: tuple[tuple[str, str], ...] = (
-    ("activations", "1 · Activations"),
-    ("network", "2 · Build a network"),
-    ("loss", "3 · Target & loss"),
-    ("search", "4 · Random search"),
-)
+__all__ = ["TABS", "Dashboard"]
+
+ConfigSource = DashboardConfig | Mapping | str | PathLike
+
+
+class _ControlRule:
+    """Keeps one control hidden (``layout.display = 'none'``) and/or fixed (disabled) until released.
+
+    The owner widget may try to show or enable the control again (e.g. the
+    search shows σ for the perturb strategy); an observer puts it back. A
+    hidden control first gets a layout of its own, since some widgets share
+    one ``Layout`` between several controls.
+    """
+
+    def __init__(self, widget: W.Widget, *, hide: bool, fix: bool) -> None:
+        self.widget = widget
+        self._undo: list[Callable[[], None]] = []
+        if hide:
+            self._hide()
+        if fix:
+            self._fix(widget)
+
+    def _hide(self) -> None:
+        widget = self.widget
+        shared = widget.layout
+        state = {k: v for k, v in shared.get_state().items() if not k.startswith("_") and v is not None}
+        own = W.Layout(**state)
+        widget.layout = own
+        own.display = "none"
+
+        def keep(change: dict) -> None:
+            if change["new"] != "none":
+                own.display = "none"
+
+        own.observe(keep, names="display")
+
+        def undo() -> None:
+            own.unobserve(keep, names="display")
+            own.display = state.get("display")
+
+        self._undo.append(undo)
+
+    def _fix(self, widget: W.Widget) -> None:
+        if widget.has_trait("disabled"):
+            before = widget.disabled
+            widget.disabled = True
+
+            def keep(change: dict) -> None:
+                if not change["new"]:
+                    widget.disabled = True
+
+            widget.observe(keep, names="disabled")
+
+            def undo() -> None:
+                widget.unobserve(keep, names="disabled")
+                widget.disabled = before
+
+            self._undo.append(undo)
+        if widget.has_trait("children"):
+            for child in widget.children:
+                self._fix(child)
+
+            def new_children(change: dict) -> None:
+                old = set(map(id, change["old"] or ()))
+                for child in change["new"]:
+                    if id(child) not in old:
+                        self._fix(child)
+
+            widget.observe(new_children, names="children")
+            self._undo.append(lambda: widget.unobserve(new_children, names="children"))
+
+    def release(self) -> None:
+        """Show and enable the control again (as it was before)."""
+        for undo in reversed(self._undo):
+            undo()
+        self._undo.clear()
+
+
+def _view_title(view: Any) -> str:
+    ax = getattr(view, "ax", None)
+    title = ax.get_title() if ax is not None else ""
+    return title or type(view).__name__
 
 
 class Dashboard(WidgetBase):
-    """The whole lab in tabs: activations, network builder, target and loss, random search.
+    """The whole lab in tabs: activations, network builder, target and loss, random search, network explorer.
 
     Parameters
     ----------
     tabs : sequence of str, optional
-        Keys of the tabs to show, in order (default: all of :data:`TABS`).
+        Keys of the tabs to show, in order (default: the config's ``ui.tabs``,
+        else all of :data:`TABS`). Given explicitly, it wins over the config.
+    config : DashboardConfig, dict or path, optional
+        The teacher's setup (see :mod:`mlp_widgets.config`). When omitted, the
+        file named by the ``MLP_WIDGETS_CONFIG`` environment variable is read,
+        if set (a bad file is reported on the status line and the lab's
+        defaults are used).
     lazy : bool
         Build a tab's widgets the first time it is opened (default). With
         ``False`` every tab is built at once.
     style, backend :
         Figure options passed to every widget.
 
+    Raises
+    ------
+    ValueError
+        For an unknown tab or an invalid ``config`` (the sentence names the field).
+
     Attributes
     ----------
     dataset : Dataset
         The current target on its grid.
     net : Net or None
-        The network built in the layer builder.
+        The current network: built in the layer builder, edited in the explorer, or loaded from a file.
     best_net : Net or None
         The best network the search found so far.
+    config : DashboardConfig or None
+        The config applied (``None``: the lab's defaults, no control hidden or fixed).
     parts : dict
-        The widgets built so far, by name (``"target"``, ``"builder"``, ``"inspector"``,
-        ``"stepper"``, ``"activations"``).
+        The widgets built so far, by name (``"export"``, ``"activations"``, ``"builder"``,
+        ``"target"``, ``"inspector"``, ``"stepper"``, ``"explorer"``).
+    export_panel : ExportPanel
+        Save, load and export, above the tabs.
     """
 
     dataset = traitlets.Instance(Dataset)
@@ -69,31 +180,61 @@ class Dashboard(WidgetBase):
         self,
         tabs: tuple[str, ...] | list[str] | None = None,
         *,
+        config: ConfigSource | None = None,
         lazy: bool = True,
         style: str | FrameStyle | None = None,
         backend: str = "auto",
     ) -> None:
         super().__init__()
-        known = dict(TABS)
-        keys = list(tabs) if tabs is not None else [key for key, _ in TABS]
-        unknown = [key for key in keys if key not in known]
-        if unknown or not keys:
-            raise ValueError(f"tabs must be a non-empty list of {', '.join(map(repr, known))}; got {list(keys)!r}.")
+        env_error = ""
+        if config is None and os.environ.get(CONFIG_ENV):
+            try:
+                config = DashboardConfig.from_file(os.environ[CONFIG_ENV])
+            except ValueError as exc:
+                env_error = f"The config file in {CONFIG_ENV} was refused, so the lab's defaults are shown: {exc}"
+                config = None
+        self.config: DashboardConfig | None = DashboardConfig.load(config) if config is not None else None
+        keys = self._check_tabs(tabs if tabs is not None else (self.config.ui.tabs if self.config else None))
         self._options: dict[str, Any] = {"style": style, "backend": backend}
         self.parts: dict[str, WidgetBase] = {}
         self._links: list[traitlets.dlink] = []
-        self.dataset = lab2_dataset()
+        self._observers: list[tuple[traitlets.HasTraits, Callable[[dict], None], str]] = []
+        self._rules: dict[str, _ControlRule] = {}
+        self.dataset = self.config.target.dataset() if self.config else lab2_dataset()
+        if self.config is not None:
+            self.net = self.config.network.spec().build()
         self._keys = keys
-        self._pages = [W.VBox(layout=W.Layout(min_height="420px")) for _ in keys]
-        self.tab = W.Tab(children=self._pages, titles=tuple(known[key] for key in keys))
+        self._all_pages: dict[str, W.VBox] = {}
+        self.tab = W.Tab()
+        self._layout_tabs()
         self.tab.observe(self.guard(lambda change: self._build_tab(change["new"])), names="selected_index")
-        self.children = [self.status, self.tab]
+        self._build_export()
+        self.toolbar = W.Accordion(children=[self.export_panel], titles=("save · load · export",), selected_index=None)
+        self.children = [self.status, self.toolbar, self.tab]
         self.add_class("mlpw-dashboard")
         self.tab.selected_index = 0
         self._build_tab(0)
         if not lazy:
             for index in range(1, len(keys)):
                 self._build_tab(index)
+        if env_error:
+            self.show_error(env_error)
+
+    @staticmethod
+    def _check_tabs(tabs: Any) -> list[str]:
+        known = dict(TABS)
+        keys = list(tabs) if tabs is not None else [key for key, _ in TABS]
+        unknown = [key for key in keys if key not in known]
+        if unknown or not keys:
+            raise ValueError(f"tabs must be a non-empty list of {', '.join(map(repr, known))}; got {list(keys)!r}.")
+        return keys
+
+    def _layout_tabs(self) -> None:
+        for key in self._keys:
+            self._all_pages.setdefault(key, W.VBox(layout=W.Layout(min_height="420px")))
+        self._pages = [self._all_pages[key] for key in self._keys]
+        self.tab.children = self._pages
+        self.tab.titles = tuple(dict(TABS)[key] for key in self._keys)
 
     # -- building -------------------------------------------------------------------------------
     def _builders(self) -> dict[str, Callable[[], list[W.Widget]]]:
@@ -102,6 +243,7 @@ class Dashboard(WidgetBase):
             "network": self._build_network,
             "loss": self._build_loss,
             "search": self._build_search,
+            "explorer": self._build_explorer,
         }
 
     def _build_tab(self, index: int | None) -> None:
@@ -109,9 +251,45 @@ class Dashboard(WidgetBase):
             return
         key = self._keys[index]
         self._pages[index].children = self._builders()[key]()
+        self._apply_rules()
+        self.export_panel.refresh_figures()
 
     def _link(self, source: tuple[Any, str], target: tuple[Any, str]) -> None:
         self._links.append(traitlets.dlink(source, target))
+
+    def _forward(self, source: traitlets.HasTraits, name: str, to: str) -> None:
+        """Copy every later non-``None`` value of ``source.name`` to ``self.to`` (no initial copy)."""
+
+        def handler(change: dict) -> None:
+            if change["new"] is not None:
+                setattr(self, to, change["new"])
+
+        source.observe(handler, names=name)
+        self._observers.append((source, handler, name))
+
+    def _build_export(self) -> None:
+        from .export_panel import ExportPanel
+
+        panel = ExportPanel(self._latest_net(), self._figures)
+        self.export_panel = panel
+        self.parts["export"] = panel
+        self._link((self, "net"), (panel, "net"))
+        self._link((self, "best_net"), (panel, "net"))
+        panel.observe(self.guard(lambda change: self._adopt(change["new"])), names="loaded")
+
+    def _adopt(self, net: Net | None) -> None:
+        """A network loaded from a file becomes the current network (and the builder shows it)."""
+        if net is None:
+            return
+        builder = self.parts.get("builder")
+        if builder is not None:
+            builder.net = net  # ─▶ self.net through the link
+            builder.show_info(
+                "Showing a network loaded from a file; the controls still hold the last settings, and changing "
+                "one builds from them again."
+            )
+        else:
+            self.net = net
 
     def _build_activations(self) -> list[W.Widget]:
         from .activation_comparer import ActivationComparer
@@ -123,9 +301,18 @@ class Dashboard(WidgetBase):
     def _build_network(self) -> list[W.Widget]:
         from .layer_builder import LayerBuilder
 
-        part = LayerBuilder(dataset=self.dataset, **self._options)
+        kwargs: dict[str, Any] = {}
+        if self.config is not None:
+            cfg = self.config.network
+            kwargs = {
+                "hidden": cfg.hidden, "activation": list(cfg.activations), "init": cfg.init, "seed": cfg.seed,
+                "mean": cfg.mean, "std": cfg.std,
+            }  # fmt: skip
+        part = LayerBuilder(dataset=self.dataset, **kwargs, **self._options)
         self.parts["builder"] = part
         self._link((self, "dataset"), (part, "dataset"))
+        if self.net is not None:
+            part.net = self.net  # the current network (configured, loaded or edited before the tab was opened)
         self._link((part, "net"), (self, "net"))
         return [part]
 
@@ -146,15 +333,136 @@ class Dashboard(WidgetBase):
     def _build_search(self) -> list[W.Widget]:
         from .random_search import RandomSearchStepper
 
-        part = RandomSearchStepper(net=self.net, dataset=self.dataset, **self._options)
+        settings = self.config.search.settings() if self.config is not None else {}
+        part = RandomSearchStepper(net=self.net, dataset=self.dataset, **settings, **self._options)
         self.parts["stepper"] = part
         self._link((self, "dataset"), (part, "dataset"))
         self._link((self, "net"), (part, "net"))
         self._link((part, "best_net"), (self, "best_net"))
         return [part]
 
+    def _build_explorer(self) -> list[W.Widget]:
+        from .network_explorer import NetworkExplorer
+
+        part = NetworkExplorer(net=self._latest_net(), dataset=self.dataset, **self._options)
+        self.parts["explorer"] = part
+        self._link((self, "dataset"), (part, "dataset"))
+        self._link((self, "net"), (part, "net"))
+        self._link((self, "best_net"), (part, "net"))
+        self._forward(part, "edited", "net")  # not a dlink: that would copy its initial None into net
+        return [part]
+
     def _latest_net(self) -> Net | None:
         return self.best_net if self.best_net is not None else self.net
+
+    def _figures(self) -> dict[str, Any]:
+        titles = dict(TABS)
+        tab_of = {"activations": "activations", "builder": "network", "target": "loss", "inspector": "loss"}
+        tab_of |= {"stepper": "search", "explorer": "explorer"}
+        figures: dict[str, Any] = {}
+        for key, part in self.parts.items():
+            for view in part.views:
+                if view.closed:
+                    continue
+                name = f"{titles.get(tab_of.get(key, ''), key)} · {_view_title(view)}"
+                n, base = 2, name
+                while name in figures:
+                    name, n = f"{base} ({n})", n + 1
+                figures[name] = view
+        return figures
+
+    # -- configuration --------------------------------------------------------------------------
+    def control(self, name: str) -> W.Widget:
+        """The control called ``name`` in :data:`mlp_widgets.config.CONTROLS` (e.g. ``"search.epsilon"``).
+
+        Raises
+        ------
+        ValueError
+            If no control has that name, or its tab is not built yet.
+        """
+        part_key, attribute = control_part(name)
+        part = self.parts.get(part_key)
+        if part is None:
+            raise ValueError(f"The control {name!r} is in a tab that is not built yet; open its tab first.")
+        return getattr(part, attribute)
+
+    def _apply_rules(self) -> None:
+        """Hide and fix the config's controls in every part built so far (each control once)."""
+        if self.config is None:
+            return
+        ui = self.config.ui
+        for name in dict.fromkeys([*ui.hidden_controls, *ui.fixed_controls]):
+            part_key, _ = control_part(name)
+            if name in self._rules or part_key not in self.parts:
+                continue
+            self._rules[name] = _ControlRule(
+                self.control(name), hide=name in ui.hidden_controls, fix=name in ui.fixed_controls
+            )
+
+    def apply_config(self, config: ConfigSource) -> DashboardConfig:
+        """Apply a config to this dashboard: target, network, search settings, tabs, hidden and fixed controls.
+
+        The config is checked completely first: an invalid one is refused with
+        its sentence (on the status line, and as a ``ValueError``) and nothing
+        on screen changes.
+
+        Returns
+        -------
+        DashboardConfig
+            The config now applied.
+        """
+        try:
+            new = DashboardConfig.load(config)
+        except ValueError as exc:
+            self.show_error(str(exc))
+            raise
+        for rule in self._rules.values():
+            rule.release()
+        self._rules.clear()
+        self.config = new
+        # target: through the target explorer when it is built (its controls follow), else the shared state
+        dataset = new.target.dataset()
+        target = self.parts.get("target")
+        if target is not None:
+            target.dataset = dataset
+        else:
+            self.dataset = dataset
+        self._apply_network()
+        stepper = self.parts.get("stepper")
+        if stepper is not None:
+            stepper.configure(**new.search.settings())
+            for name, value in new.search.settings().items():
+                box = getattr(stepper, f"{_STEPPER_BOXES.get(name, name)}", None)
+                if isinstance(box, W.ValueWidget) and box.value != value:
+                    stepper.set_quietly(box, value)
+        if list(new.ui.tabs) != self._keys:
+            self._keys = list(new.ui.tabs)
+            self._layout_tabs()
+            self.tab.selected_index = 0
+            self._build_tab(0)
+        self._apply_rules()
+        self.show_info("Config applied.")
+        return new
+
+    def _apply_network(self) -> None:
+        cfg = self.config.network
+        builder = self.parts.get("builder")
+        if builder is None:
+            self.net = cfg.spec().build()
+            return
+        while len(builder.rows) > len(cfg.hidden):
+            builder.remove_layer()
+        while len(builder.rows) < len(cfg.hidden):
+            builder.add_layer()
+        for row, width, act in zip(builder.rows, cfg.hidden, cfg.activations, strict=True):
+            row.width_box.value = width
+            row.activation.value = act
+        builder.n_in_box.value, builder.n_out_box.value = 2, 1
+        builder.init_dropdown.value = cfg.init
+        builder.mean_box.value, builder.std_box.value = cfg.mean, cfg.std
+        builder.seed_box.value = cfg.seed
+        builder.reset_parameters()  # the config's network, even if the controls did not change
+        builder.clear_status()
 
     # -- navigation -----------------------------------------------------------------------------
     def show(self, key: str) -> WidgetBase | None:
@@ -168,10 +476,26 @@ class Dashboard(WidgetBase):
 
     def close(self) -> None:
         """Unlink and close every widget and figure."""
+        for rule in self._rules.values():
+            rule.release()
+        self._rules.clear()
         for link in self._links:
             link.unlink()
         self._links.clear()
+        for source, handler, name in self._observers:
+            source.unobserve(handler, names=name)
+        self._observers.clear()
         for part in self.parts.values():
             part.close()
         self.parts.clear()
+        for page in self._all_pages.values():
+            page.close()
         super().close()
+
+
+#: search setting -> the stepper's control attribute (``<attribute>``)
+_STEPPER_BOXES: dict[str, str] = {
+    "strategy": "strategy_dropdown", "epsilon": "epsilon_box", "max_iters": "max_iters_box",
+    "weight_range": "weight_box", "bias_range": "bias_box", "sigma": "sigma_box", "adapt_sigma": "adapt_box",
+    "lr": "lr_box", "batch_size": "batch_box", "seed": "seed_box",
+}  # fmt: skip

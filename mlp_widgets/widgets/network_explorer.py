@@ -65,6 +65,13 @@ def structure(net: Net) -> tuple:
     )
 
 
+def same_parameters(a: Net, b: Net) -> bool:
+    """Whether two networks have the same structure and equal parameters."""
+    return structure(a) == structure(b) and all(
+        torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True)
+    )
+
+
 def hidden_activations(net: Net) -> list[Any]:
     """The activation following each linear layer but the last (``None`` where there is none)."""
     acts: list[Any] = []
@@ -691,6 +698,12 @@ class NetworkExplorer(WidgetBase):
     def _on_net(self, change: dict) -> None:
         if change["new"] is None:
             self.net = _lab_net()
+            return
+        old = change["old"]
+        if not self._editing and old is not None and same_parameters(old, self.net):
+            # the same network again (e.g. the search's copy of an edit): nothing new to show, edits stay undoable
+            if old is self._origin:
+                self._origin = self.net
             return
         if not self._editing:
             self._origin = self.net  # a network from outside: what "undo" goes back to
