@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import errno
 import ipaddress
+import os
 import socket
 import sys
 from collections.abc import Sequence
@@ -175,7 +176,32 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"shut down a kernel whose page was closed after SECONDS idle (default {CULL_IDLE_TIMEOUT}; 0: never)",
     )
+    dashboard.add_argument(
+        "--config",
+        metavar="FILE",
+        default=None,
+        help="a dashboard config (.json, .yaml): target, network, search settings, tabs, hidden and fixed controls; "
+        "checked before the server starts",
+    )
     return parser
+
+
+def use_config(path: str) -> int:
+    """Check the config file and name it to the dashboard's kernels; return 0, or 2 after printing why it is refused.
+
+    The path goes to the kernels through the ``MLP_WIDGETS_CONFIG`` environment
+    variable (Voilà's kernels inherit the server's environment), which
+    ``Dashboard()`` reads.
+    """
+    from .config import CONFIG_ENV, DashboardConfig
+
+    try:
+        DashboardConfig.from_file(path)
+    except ValueError as exc:
+        print(f"mlp-widgets: {exc}", file=sys.stderr)
+        return 2
+    os.environ[CONFIG_ENV] = str(Path(path).resolve())
+    return 0
 
 
 def _free_port(ip: str) -> int:
@@ -251,6 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "dashboard":
+        if args.config is not None and use_config(args.config) != 0:
+            return 2
         return serve_dashboard(
             port=args.port,
             ip=args.ip,
