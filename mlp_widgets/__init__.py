@@ -24,6 +24,9 @@ _LAZY: dict[str, str] = {
     "LossInspector": ".widgets.loss_inspector",
     "RandomSearchStepper": ".widgets.random_search",
     "Dashboard": ".widgets.dashboard",
+    "NetworkExplorer": ".widgets.network_explorer",
+    "ExportPanel": ".widgets.export_panel",
+    "DashboardConfig": ".config",
 }
 
 

@@ -183,3 +183,16 @@ def test_no_figure_growth_over_100_changes(open_figure_count):
     assert isinstance(b.net.layers[0], Linear)
     b.close()
     assert open_figure_count()[1] == start[1] - 2
+
+
+def test_only_mean_and_std_hide_with_the_init():
+    """Hiding mean/std for non-normal inits must not hide the other boxes (they once shared one Layout)."""
+    builder = LayerBuilder(backend="agg")
+    try:
+        for box in (builder.n_in_box, builder.n_out_box, builder.batch_box, builder.seed_box):
+            assert box.layout.display != "none"
+        assert builder.mean_box.layout.display == "none"
+        builder.init_dropdown.value = "normal"
+        assert builder.mean_box.layout.display != "none" and builder.seed_box.layout.display != "none"
+    finally:
+        builder.close()

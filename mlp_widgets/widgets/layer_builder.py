@@ -187,9 +187,12 @@ class LayerBuilder(WidgetBase):
 
     # -- controls -------------------------------------------------------------------------------
     def _build_controls(self, spec: NetSpec) -> None:
-        small = W.Layout(width="150px")
-        self.n_in_box = W.IntText(value=spec.n_in, description="inputs", layout=small)
-        self.n_out_box = W.IntText(value=spec.n_out, description="outputs", layout=small)
+
+        def small() -> W.Layout:  # one Layout per control: hiding one (mean/std) must not hide the others
+            return W.Layout(width="150px")
+
+        self.n_in_box = W.IntText(value=spec.n_in, description="inputs", layout=small())
+        self.n_out_box = W.IntText(value=spec.n_out, description="outputs", layout=small())
         self.add_button = W.Button(description="add hidden layer", icon="plus", layout=W.Layout(width="160px"))
         self.layers_box = W.VBox()
         self.rows: list[W.HBox] = []
@@ -197,12 +200,12 @@ class LayerBuilder(WidgetBase):
             options=[(label, key) for key, label in INIT_LABELS.items()], value=spec.init,
             description="init", layout=W.Layout(width="330px"),
         )  # fmt: skip
-        self.mean_box = W.FloatText(value=spec.mean, description="mean", layout=small)
-        self.std_box = W.FloatText(value=spec.std, description="std", layout=small)
-        self.seed_box = W.IntText(value=spec.seed, description="seed", layout=small)
+        self.mean_box = W.FloatText(value=spec.mean, description="mean", layout=small())
+        self.std_box = W.FloatText(value=spec.std, description="std", layout=small())
+        self.seed_box = W.IntText(value=spec.seed, description="seed", layout=small())
         self.reset_button = W.Button(description="reset parameters", icon="refresh", tooltip="Redraw from the seed")
         self.new_seed_button = W.Button(description="new seed", icon="random", tooltip="Seed + 1, then redraw")
-        self.batch_box = W.IntText(value=self.batch_size, description="batch size", layout=small)
+        self.batch_box = W.IntText(value=self.batch_size, description="batch size", layout=small())
 
         for h, a in zip(spec.hidden, spec.activations, strict=True):
             self._add_row(h, a)
