@@ -63,6 +63,7 @@ class LineView(FigureView):
         self.ax = self.fig.add_subplot()
         self.ax.set_xscale(check_choice("xscale", xscale, ("linear", "log")))
         self.ax.set_yscale(check_choice("yscale", yscale, ("linear", "log")))
+        self.ax.set_autoscale_on(False)  # limits follow the curves (see _autoscale), not reference lines
         self.ax.tick_params(labelsize=self.style.font_size)
         self.ax.set_xlabel(xlabel, fontsize=self.style.font_size)
         self.ax.set_ylabel(ylabel, fontsize=self.style.font_size)
