@@ -63,7 +63,7 @@ class Control:
 
 
 def _builder() -> LayerBuilder:
-    # ipympl, as under Jupyter and Voilà: on Agg a 3-input net trips a bug (see the xfail below)
+    # ipympl, as under Jupyter and Voilà (test_layer_builder_on_agg_takes_three_inputs covers Agg)
     return LayerBuilder(backend="ipympl")
 
 
@@ -273,16 +273,11 @@ def test_any_value_in_any_control_keeps_the_widget_consistent(widgets, caplog, n
 
 
 SLIDERS = [(name, spec) for name, spec in CASES if spec.slider]
-_NAN_SLIDER_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="ActivationComparer binds its w1/w2/b sliders without a check, and a FloatSlider's trait takes "
-    "NaN: the neuron view then shows NaN everywhere with no sentence.",
-)
 
 
 @pytest.mark.parametrize(
     ("name", "spec"),
-    [pytest.param(n, s, marks=_NAN_SLIDER_GAP if n == "ActivationComparer" else ()) for n, s in SLIDERS],
+    SLIDERS,
     ids=[f"{n}-{s.name}" for n, s in SLIDERS],
 )
 def test_sliders_refuse_nan_that_only_python_can_send(widgets, name, spec):
@@ -290,11 +285,6 @@ def test_sliders_refuse_nan_that_only_python_can_send(widgets, name, spec):
     assert check_one(widgets[name], WIDGETS[name][1], spec, math.nan) != "accepted"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LayerBuilder._refresh_surface sets fig.canvas.layout.display on any canvas; an Agg canvas "
-    "(backend='agg', the PNG fallback) has no layout: a network with 3 inputs raises AttributeError.",
-)
 def test_layer_builder_on_agg_takes_three_inputs(caplog):
     widget = LayerBuilder(backend="agg")
     try:
@@ -305,12 +295,6 @@ def test_layer_builder_on_agg_takes_three_inputs(caplog):
         widget.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A FloatText given 'Infinity' or '1e999' in the browser sends null (JSON has no inf); its "
-    "trait refuses None in set_state, the kernel logs it and the widget shows no sentence. Needs "
-    "WidgetBase.bind to catch the TraitError of the control's set_state and show a message.",
-)
 def test_infinity_typed_in_a_float_box_gets_a_sentence():
     widget = LossInspector(backend="agg")
     try:

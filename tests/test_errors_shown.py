@@ -183,12 +183,6 @@ def _explorer_value(mp: pytest.MonkeyPatch) -> tuple[Any, Callable[[Any], None]]
     return w, lambda w: setattr(w.value_box, "value", 0.75)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="WidgetBase.bind clears the status line after apply() returns, so an error raised by a guarded "
-    "trait observer that apply() set off (the widget's ``net`` observer here) is shown and at once cleared: "
-    "it survives only in the log.",
-)
 @pytest.mark.parametrize("make", [_builder_seed, _explorer_value], ids=["LayerBuilder", "NetworkExplorer"])
 def test_an_error_in_an_observer_set_off_by_a_control_stays_on_screen(make, monkeypatch, caplog):
     widget, act = make(monkeypatch)

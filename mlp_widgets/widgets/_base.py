@@ -26,6 +26,7 @@ from typing import Any
 
 import ipywidgets as W
 import numpy as np
+import traitlets
 
 from ..plots.figure import FigureView, is_widget_canvas
 
@@ -122,6 +123,7 @@ class WidgetBase(W.VBox):
         def handler(change: dict) -> None:
             if key in self._reverting:
                 return
+            shown = len(self.messages)
             try:
                 value = check(change["new"]) if check is not None else change["new"]
                 apply(value)
@@ -132,9 +134,34 @@ class WidgetBase(W.VBox):
                 self.revert(control)
                 return
             self._last_valid[key] = control.value
-            self.clear_status()
+            if len(self.messages) == shown:  # keep an error that an observer set off by apply() showed
+                self.clear_status()
 
         control.observe(handler, names="value")
+        self._guard_browser_state(control)
+
+    def _guard_browser_state(self, control: W.ValueWidget) -> None:
+        """Show a sentence when the browser sends a value the control's trait refuses.
+
+        A number box given "Infinity" or "1e999" sends ``null`` (JSON has no
+        infinity); the trait refuses it inside ``set_state``, where ipywidgets
+        would only log it. Here the sentence goes on the status line and the
+        box in the browser is put back to the last valid value.
+        """
+        original = control.set_state
+
+        def set_state(sync_data: dict) -> None:
+            try:
+                original(sync_data)
+            except traitlets.TraitError:
+                name = getattr(control, "description", "") or "That box"
+                self.show_error(
+                    f"{name} needs a finite number; {sync_data.get('value')!r} is not one. "
+                    "The last valid value is kept."
+                )
+                control.send_state("value")
+
+        control.set_state = set_state
 
     def revert(self, control: W.ValueWidget) -> None:
         """Put ``control`` back to its last valid value without applying it again."""

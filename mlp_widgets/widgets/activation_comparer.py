@@ -102,8 +102,13 @@ class ActivationComparer(WidgetBase):
         self.neuron_view = SurfaceView(
             ds.x_nodes, ds.y_nodes, None, title="one hidden unit", zlabel="h", style=style, backend=backend
         )
-        for control in (self.w1_slider, self.w2_slider, self.b_slider, self.neuron_dropdown):
-            self.bind(control, lambda v: self._refresh_neuron())
+        for control in (self.w1_slider, self.w2_slider, self.b_slider):
+            self.bind(
+                control,
+                lambda v: self._refresh_neuron(),
+                check=lambda v, name=control.description: check_float(name, v, lo=-5, hi=5),
+            )
+        self.bind(self.neuron_dropdown, lambda v: self._refresh_neuron())
 
         curves = W.VBox(
             [

@@ -353,7 +353,8 @@ class LayerBuilder(WidgetBase):
             style=self._style, backend=self._backend,
         )  # fmt: skip
         self.surface_note = W.HTML()
-        self.surface_box = W.VBox([self.surface_note, self.embed(self.surface_view)])
+        self.surface_widget = self.embed(self.surface_view)  # the ipympl canvas, or its PNG stand-in
+        self.surface_box = W.VBox([self.surface_note, self.surface_widget])
         self.tabs = W.Tab(children=[W.VBox([self.shape_table, self.graph_widget]), code_tabs, self.surface_box])
         self.tabs.titles = ("shapes & graph", "PyTorch code", "output surface")
         self.children = (self.controls, self.status, self.summary, self.tabs)
@@ -379,9 +380,7 @@ class LayerBuilder(WidgetBase):
                 f"The output surface needs 2 inputs and 1 output (x, y → ŷ); this network has "
                 f"{net.n_in} inputs and {net.n_out} outputs."
             )
-            self.surface_view.fig.canvas.layout.display = (
-                "none" if hasattr(self.surface_view.fig.canvas, "layout") else None
-            )
+            self.surface_widget.layout.display = "none"
             return
         with torch.no_grad():
             prediction = net.forward(ds.inputs).reshape(-1)
@@ -392,8 +391,7 @@ class LayerBuilder(WidgetBase):
         if n_bad:
             note += f" — {n_bad} values are not finite (overflow) and are left out"
         self.surface_note.value = note
-        if hasattr(self.surface_view.fig.canvas, "layout"):
-            self.surface_view.fig.canvas.layout.display = None
+        self.surface_widget.layout.display = None
         if new_grid:
             self.surface_view.set_grid(ds.x_nodes, ds.y_nodes, prediction)
         else:
