@@ -27,3 +27,15 @@ def open_figure_count():
         return len(plt.get_fignums()), open_figures()
 
     return count
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests (tests/browser/) last.
+
+    Playwright's sync API keeps an asyncio loop marked as running in the main
+    thread while its session-scoped browser is open; widgets that schedule work
+    on a running loop (throttled redraws, Play) would then wait for a loop that
+    never turns. Running the headless tests first, and the browser last, also
+    reports the fast failures first.
+    """
+    items.sort(key=lambda item: "browser" in item.path.relative_to(config.rootpath).parts[:2])
