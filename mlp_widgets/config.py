@@ -27,8 +27,9 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from .core import ACTIVATIONS, STRATEGIES, TARGETS, Dataset, make_dataset
+from .core import TARGETS, Dataset, make_dataset
 from .core._validate import check_choice, check_float, check_int
+from .settings import NetSpec, StepperSettings
 
 #: environment variable naming a config file that ``Dashboard()`` reads when given no config
 CONFIG_ENV = "MLP_WIDGETS_CONFIG"
@@ -115,11 +116,8 @@ CONTROLS: dict[str, str] = {
     "export.png": "png_button",
 }
 
-# bounds shared with the widgets (kept here so reading a config needs no widget imports)
-MAX_WIDTH, MAX_HIDDEN, MAX_SEED = 256, 8, 2**31 - 1
+# bounds of the target explorer's grid controls
 POINTS_MIN, POINTS_MAX, GRID_LIMIT = 10, 200, 100.0
-MAX_ITERS, MAX_BATCH = 1_000_000, 4096
-INIT_SCHEMES: tuple[str, ...] = ("torch", "lab", "normal", "uniform", "zeros")
 
 Pathish = str | PathLike
 
@@ -216,12 +214,12 @@ class TargetConfig:
 class NetworkConfig:
     """The starting network (2 inputs, 1 output): hidden widths, one activation per hidden layer, initialisation."""
 
-    hidden: tuple[int, ...] = (25,)
-    activations: tuple[str, ...] = ("relu",)
-    init: str = "torch"
-    seed: int = 999
-    mean: float = 0.0
-    std: float = 0.02
+    hidden: tuple[int, ...] = NetSpec.hidden
+    activations: tuple[str, ...] = NetSpec.activations
+    init: str = NetSpec.init
+    seed: int = NetSpec.seed
+    mean: float = NetSpec.mean
+    std: float = NetSpec.std
 
     @classmethod
     def from_dict(cls, data: Any) -> NetworkConfig:
@@ -231,74 +229,32 @@ class NetworkConfig:
         hidden_raw = raw.get("hidden", list(d.hidden))
         if isinstance(hidden_raw, (str, bytes)) or not isinstance(hidden_raw, (list, tuple)):
             raise ValueError(f"{_name('network.hidden')} must be a list of layer widths; got {hidden_raw!r}.")
-        if len(hidden_raw) > MAX_HIDDEN:
-            raise ValueError(f"{_name('network.hidden')} may list at most {MAX_HIDDEN} layers; got {len(hidden_raw)}.")
-        hidden = tuple(check_int(_name(f"network.hidden[{i}]"), h, 1, MAX_WIDTH) for i, h in enumerate(hidden_raw))
         acts_raw = raw.get("activations", "relu" if "hidden" in raw else list(d.activations))
         if isinstance(acts_raw, str):
-            acts_raw = [acts_raw] * len(hidden)
+            acts_raw = [acts_raw] * len(hidden_raw)
         if not isinstance(acts_raw, (list, tuple)):
             raise ValueError(f"{_name('network.activations')} must be a name or a list of names; got {acts_raw!r}.")
-        if len(acts_raw) != len(hidden):
-            raise ValueError(
-                f"{_name('network.activations')} must give one activation per hidden layer: "
-                f"{len(hidden)} layers but {len(acts_raw)} activations."
-            )
-        acts = tuple(
-            check_choice(_name(f"network.activations[{i}]"), a, tuple(ACTIVATIONS)) for i, a in enumerate(acts_raw)
-        )
-        return cls(
-            hidden=hidden,
-            activations=acts,
-            init=check_choice(_name("network.init"), raw.get("init", d.init), INIT_SCHEMES),
-            seed=check_int(_name("network.seed"), raw.get("seed", d.seed), 0, MAX_SEED),
-            mean=check_float(_name("network.mean"), raw.get("mean", d.mean), lo=-100.0, hi=100.0),
-            std=check_float(_name("network.std"), raw.get("std", d.std), lo=0.0, hi=100.0),
-        )
+        spec = NetSpec(
+            2, tuple(hidden_raw), tuple(acts_raw), 1, raw.get("init", d.init), raw.get("seed", d.seed),
+            raw.get("mean", d.mean), raw.get("std", d.std),
+        ).checked(lambda key, label: _name(f"network.{key}"))  # fmt: skip
+        return cls(spec.hidden, spec.activations, spec.init, spec.seed, spec.mean, spec.std)
 
-    def spec(self) -> Any:
-        """The layer builder's :class:`~mlp_widgets.widgets.layer_builder.NetSpec` for this network."""
-        from .widgets.layer_builder import NetSpec
-
+    def spec(self) -> NetSpec:
+        """The layer builder's :class:`~mlp_widgets.settings.NetSpec` for this network."""
         return NetSpec(2, self.hidden, self.activations, 1, self.init, self.seed, self.mean, self.std)
 
 
 @dataclass(frozen=True)
-class SearchConfig:
-    """The random search's settings (the lab's by default: ε = 1e-5, 50 iterations, U(±0.025) / U(±0.05))."""
-
-    strategy: str = "redraw"
-    epsilon: float = 1e-5
-    max_iters: int = 50
-    weight_range: float = 0.025
-    bias_range: float = 0.05
-    sigma: float = 0.01
-    adapt_sigma: bool = False
-    lr: float = 0.01
-    batch_size: int = 1
-    seed: int = 0
+class SearchConfig(StepperSettings):
+    """The random search's settings: the fields and bounds of :class:`~mlp_widgets.settings.StepperSettings`."""
 
     @classmethod
     def from_dict(cls, data: Any) -> SearchConfig:
         """Read and check the ``search`` section."""
         raw = _section(data, "search", cls)
-        d = cls()
-
-        def get(key: str) -> Any:
-            return raw.get(key, getattr(d, key))
-
-        return cls(
-            strategy=check_choice(_name("search.strategy"), get("strategy"), STRATEGIES),
-            epsilon=check_float(_name("search.epsilon"), get("epsilon"), lo=0.0, lo_open=True, hi=1e3),
-            max_iters=check_int(_name("search.max_iters"), get("max_iters"), 1, MAX_ITERS),
-            weight_range=check_float(_name("search.weight_range"), get("weight_range"), lo=0.0, hi=100.0),
-            bias_range=check_float(_name("search.bias_range"), get("bias_range"), lo=0.0, hi=100.0),
-            sigma=check_float(_name("search.sigma"), get("sigma"), lo=0.0, hi=100.0),
-            adapt_sigma=_check_bool("search.adapt_sigma", get("adapt_sigma")),
-            lr=check_float(_name("search.lr"), get("lr"), lo=0.0, lo_open=True, hi=100.0),
-            batch_size=check_int(_name("search.batch_size"), get("batch_size"), 1, MAX_BATCH),
-            seed=check_int(_name("search.seed"), get("seed"), 0, MAX_SEED),
-        )
+        checked = StepperSettings(**{**asdict(cls()), **raw}).checked(lambda key, label: _name(f"search.{key}"))
+        return cls(**asdict(checked))
 
     def settings(self) -> dict[str, Any]:
         """Keyword arguments of ``RandomSearchStepper`` / ``RandomSearchStepper.configure``."""

@@ -5,26 +5,23 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import ipywidgets as W
 import torch
 import traitlets
 from torch import nn
 
-from ..codegen import CODE_INIT_SCHEMES, InitSpec, module_code, sequential_code
-from ..core import ACTIVATIONS, Comparison, Dataset, Net, compare, from_torch, get_activation, lab2_dataset, to_torch
-from ..core._validate import check_choice, check_float, check_int
+from ..codegen import InitSpec, module_code, sequential_code
+from ..core import ACTIVATIONS, Comparison, Dataset, Net, compare, lab2_dataset, to_torch
+from ..core._validate import check_int
 from ..plots import GraphView, SurfaceView
 from ..plots.style import FrameStyle
+from ..settings import MAX_HIDDEN, MAX_SEED, MAX_WIDTH, NetSpec
 from ._base import WidgetBase
 
-#: largest width of a hidden layer, and largest number of inputs / outputs, offered by the widget
-MAX_WIDTH = 256
-#: largest number of hidden layers
-MAX_HIDDEN = 8
-#: largest seed
-MAX_SEED = 2**31 - 1
+__all__ = ["INIT_LABELS", "MAX_HIDDEN", "MAX_SEED", "MAX_WIDTH", "LayerBuilder", "NetSpec", "shape_table_html"]
+
 
 #: initialisation choices shown in the widget
 INIT_LABELS: dict[str, str] = {
@@ -34,73 +31,6 @@ INIT_LABELS: dict[str, str] = {
     "uniform": "uniform ±1/√N_in",
     "zeros": "zeros",
 }
-
-
-@dataclass(frozen=True)
-class NetSpec:
-    """Everything that determines the built network.
-
-    The defaults are the lab's Task 2.2 network: ``torch.manual_seed(999)``
-    then ``TorchNet(2, 25, 1)`` — 2 inputs, one hidden layer of 25 ReLU units,
-    1 output, with ``nn.Linear``'s default initialisation — so the widget
-    shows exactly the untrained prediction surface of the lab.
-    """
-
-    n_in: int = 2
-    hidden: tuple[int, ...] = (25,)
-    activations: tuple[str, ...] = ("relu",)
-    n_out: int = 1
-    init: str = "torch"
-    seed: int = 999
-    mean: float = 0.0
-    std: float = 0.02
-
-    def checked(self) -> NetSpec:
-        """This spec with every value checked; raises ``ValueError`` with a sentence otherwise."""
-        if len(self.hidden) > MAX_HIDDEN:
-            raise ValueError(f"At most {MAX_HIDDEN} hidden layers are allowed; got {len(self.hidden)}.")
-        if len(self.activations) != len(self.hidden):
-            raise ValueError("Give one activation per hidden layer.")
-        return NetSpec(
-            n_in=check_int("Number of inputs", self.n_in, 1, MAX_WIDTH),
-            hidden=tuple(
-                check_int(f"Width of hidden layer {i + 1}", h, 1, MAX_WIDTH) for i, h in enumerate(self.hidden)
-            ),
-            activations=tuple(check_choice("activation", a, tuple(ACTIVATIONS)) for a in self.activations),
-            n_out=check_int("Number of outputs", self.n_out, 1, MAX_WIDTH),
-            init=check_choice("initialisation", self.init, CODE_INIT_SCHEMES),
-            seed=check_int("Seed", self.seed, 0, MAX_SEED),
-            mean=check_float("Mean", self.mean, lo=-100.0, hi=100.0),
-            std=check_float("Std", self.std, lo=0.0, hi=100.0),
-        )
-
-    @property
-    def init_spec(self) -> InitSpec:
-        """How the parameters are drawn (for :mod:`mlp_widgets.codegen`)."""
-        return InitSpec(self.init, self.seed, self.mean, self.std)
-
-    def build(self) -> Net:
-        """Build the network (checks the spec first). The global torch generator is left untouched."""
-        spec = self.checked()
-        if spec.init == "torch":
-            return _torch_default_net(spec)
-        return Net.build(
-            spec.n_in, spec.hidden, spec.n_out, list(spec.activations), init=spec.init,
-            mean=spec.mean, std=spec.std, seed=spec.seed,
-        )  # fmt: skip
-
-
-def _torch_default_net(spec: NetSpec) -> Net:
-    """``torch.manual_seed(seed)`` then ``nn.Linear`` layers in order, as the lab's ``TorchNet`` creates them."""
-    sizes = [spec.n_in, *spec.hidden, spec.n_out]
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(spec.seed)
-        modules: list[nn.Module] = []
-        for i in range(len(sizes) - 1):
-            modules.append(nn.Linear(sizes[i], sizes[i + 1]))
-            if i < len(spec.hidden):
-                modules.append(get_activation(spec.activations[i]).torch_module())
-    return from_torch(nn.Sequential(*modules))
 
 
 def shape_table_html(net: Net, batch_size: int) -> str:

@@ -14,17 +14,18 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import ipywidgets as W
 import numpy as np
 import traitlets
 
-from ..core import STRATEGIES, Dataset, Net, RandomSearch, baselines, lab2_dataset
-from ..core._validate import check_choice, check_float, check_int
+from ..core import Dataset, Net, baselines, lab2_dataset
+from ..core._validate import check_int
 from ..plots import LineView, SurfaceView
 from ..plots.style import LINE_COLORS, FrameStyle
+from ..settings import StepperSettings
 from ._base import Throttle, WidgetBase
 from .search_histogram import HistogramPanel
 from .search_race import RacePanel, one_thread
@@ -38,50 +39,10 @@ STRATEGY_LABELS: dict[str, str] = {
 }
 #: Play speeds: label -> steps per frame (0: as many as fit in a frame)
 SPEEDS: dict[str, int] = {"fastest": 0, "1 step / frame": 1, "10 steps / frame": 10, "100 steps / frame": 100}
-#: largest max-iterations, batch size and seed the widget accepts
-MAX_ITERS, MAX_BATCH, MAX_SEED = 1_000_000, 4096, 2**31 - 1
 #: most points drawn per loss curve (longer histories are thinned evenly)
 MAX_CURVE_POINTS = 4000
 #: a change of ε or max iterations replays the (seeded, so identical) run up to this many steps
 MAX_REPLAY = 100_000
-
-
-@dataclass(frozen=True)
-class StepperSettings:
-    """The search's settings (the defaults are the lab's: ε = 1e-5, 50 iterations, U(±0.025) / U(±0.05))."""
-
-    strategy: str = "redraw"
-    epsilon: float = 1e-5
-    max_iters: int = 50
-    weight_range: float = 0.025
-    bias_range: float = 0.05
-    sigma: float = 0.01
-    adapt_sigma: bool = False
-    lr: float = 0.01
-    batch_size: int = 1
-    seed: int = 0
-
-    def checked(self) -> StepperSettings:
-        """These settings with every value checked; raises ``ValueError`` with a sentence otherwise."""
-        return StepperSettings(
-            strategy=check_choice("strategy", self.strategy, STRATEGIES),
-            epsilon=check_float("ε (loss threshold)", self.epsilon, lo=0.0, lo_open=True, hi=1e3),
-            max_iters=check_int("Max iterations", self.max_iters, 1, MAX_ITERS),
-            weight_range=check_float("Weight draw scale", self.weight_range, lo=0.0, hi=100.0),
-            bias_range=check_float("Bias draw scale", self.bias_range, lo=0.0, hi=100.0),
-            sigma=check_float("Noise scale σ", self.sigma, lo=0.0, hi=100.0),
-            adapt_sigma=bool(self.adapt_sigma),
-            lr=check_float("Learning rate", self.lr, lo=0.0, lo_open=True, hi=100.0),
-            batch_size=check_int("Batch size", self.batch_size, 1, MAX_BATCH),
-            seed=check_int("Seed", self.seed, 0, MAX_SEED),
-        )
-
-    def engine(self, net: Net, dataset: Dataset) -> RandomSearch:
-        """A fresh :class:`RandomSearch` with these settings (gradient always takes batch size 1)."""
-        kwargs = asdict(self)
-        if self.strategy == "gradient":
-            kwargs["batch_size"] = 1
-        return RandomSearch(net, dataset, **kwargs)
 
 
 def lab_net() -> Net:
