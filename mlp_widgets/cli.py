@@ -31,6 +31,10 @@ DEFAULT_PORT = 8866
 CULL_IDLE_TIMEOUT = 600
 #: seconds between two checks for idle kernels
 CULL_INTERVAL = 60
+#: seconds Voilà waits for a cell's output after the kernel says the cell is done. nbclient's
+#: default, 4 s, is too short when many kernels start at once on few cores: with 10 pages
+#: opened together on 2 cores, 3 of them lost the dashboard's output and never rendered.
+IOPUB_TIMEOUT = 60
 
 
 def dashboard_notebook() -> Path:
@@ -69,6 +73,7 @@ def voila_settings(preheat: int = 0, cull_idle_timeout: int = CULL_IDLE_TIMEOUT)
             "show_tracebacks": False,
             "preheat_kernel": preheat > 0,
         },
+        "VoilaExecutor": {"iopub_timeout": IOPUB_TIMEOUT},
         "MappingKernelManager": {
             "cull_idle_timeout": cull_idle_timeout,
             "cull_interval": min(CULL_INTERVAL, max(1, cull_idle_timeout)),
