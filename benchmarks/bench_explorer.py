@@ -15,8 +15,10 @@ import time
 
 import numpy as np
 
+from mlp_widgets.core.units import forward_parts
 from mlp_widgets.plots import HeatmapView, SurfaceView
-from mlp_widgets.widgets.network_explorer import NetworkExplorer, NetworkGraphView, UnitPicturesView, forward_parts
+from mlp_widgets.plots.network import NetworkGraphView, UnitPicturesView
+from mlp_widgets.widgets.network_explorer import NetworkExplorer
 
 N_EDITS = 60
 

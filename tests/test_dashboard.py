@@ -8,9 +8,9 @@ import torch
 
 from mlp_widgets.config import CONFIG_ENV, DashboardConfig
 from mlp_widgets.core import Net
+from mlp_widgets.core.units import same_parameters
 from mlp_widgets.plots import open_figures
 from mlp_widgets.widgets.dashboard import TABS, Dashboard
-from mlp_widgets.widgets.network_explorer import same_parameters
 
 NOW = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
 

@@ -6,16 +6,11 @@ import torch
 import traitlets
 
 from mlp_widgets.core import Linear, Net, ReLU, Tanh, make_dataset, mse_loss
+from mlp_widgets.core.units import count_pieces, forward_parts
 from mlp_widgets.plots import open_figures
-from mlp_widgets.widgets.layer_builder import NetSpec
-from mlp_widgets.widgets.network_explorer import (
-    BIAS,
-    MAX_PICTURES,
-    NetworkExplorer,
-    count_pieces,
-    forward_parts,
-    kink_segments,
-)
+from mlp_widgets.plots.network import BIAS, kink_segments
+from mlp_widgets.settings import NetSpec
+from mlp_widgets.widgets.network_explorer import MAX_PICTURES, NetworkExplorer
 
 
 @pytest.fixture

@@ -23,12 +23,13 @@ import traitlets
 
 from ..core import Dataset, Net, baselines, lab2_dataset
 from ..core._validate import check_int
+from ..core.units import one_thread
 from ..plots import LineView, SurfaceView
 from ..plots.style import LINE_COLORS, FrameStyle
 from ..settings import StepperSettings
 from ._base import Throttle, WidgetBase
 from .search_histogram import HistogramPanel
-from .search_race import RacePanel, one_thread
+from .search_race import RacePanel
 
 #: strategy labels shown in the dropdown
 STRATEGY_LABELS: dict[str, str] = {

@@ -9,17 +9,16 @@ networks, and returns their best-loss curves against forward passes.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as W
 import numpy as np
-import torch
 
 from ..core import Dataset, Net, RandomSearch
 from ..core._validate import check_int
+from ..core.units import one_thread
 from ..plots import LineView
 from ..plots.style import LINE_COLORS, FrameStyle
 from ._base import WidgetBase
@@ -34,27 +33,6 @@ RACERS: dict[str, tuple[str, str]] = {
 }
 #: an ε no loss reaches, so every racer spends its whole budget
 _NEVER = 1e-300
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run search steps on one torch thread, then restore the thread count.
-
-    A step of the lab's network is a handful of small kernels. On this
-    2-core machine, busy with other work, splitting them over two threads
-    made steps slower and erratic (measured side by side: batch size 1,
-    5,500 vs 780 steps/s; batch size 64, a steady 240 vs 50–450 steps/s),
-    and a Binder kernel rarely has a core to itself. One thread is steady.
-    """
-    old = torch.get_num_threads()
-    if old == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 @dataclass(frozen=True)
