@@ -250,3 +250,20 @@ def test_apply_config_to_a_built_dashboard(dash):
     dash.apply_config({})
     assert not target.points_box.disabled and dash.dataset.target == "gaussian"
     assert builder.spec.hidden == (25,) and len(dash.tab.titles) == len(TABS)
+
+
+def test_slider_echo_from_the_browser_does_not_restart_the_search(dash):
+    """The browser snaps a shown weight to the slider's step and sends it back: that is not an edit."""
+    explorer, stepper = dash.parts["explorer"], dash.parts["stepper"]
+    shown = []
+    for _ in range(3):
+        stepper.step_button.click()
+        shown.append(explorer.value_slider.value)
+    assert stepper.engine.iteration == 3
+    for value in shown:  # what the browser sends back, possibly after a newer network arrived (Play)
+        explorer.value_slider.set_state({"value": round(value, 3)})
+    assert stepper.engine.iteration == 3 and explorer.edited is None
+    shown = shown[-1]
+    explorer.value_slider.set_state({"value": round(shown + 0.25, 3)})  # a real move is an edit
+    explorer.flush()
+    assert explorer.edited is not None and stepper.engine.iteration == 0

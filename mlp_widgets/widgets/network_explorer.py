@@ -24,6 +24,7 @@ follow it.
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 import ipywidgets as W
@@ -110,6 +111,7 @@ class NetworkExplorer(WidgetBase):
         self._structure: tuple | None = None
         self._syncing = False
         self._editing = False
+        self._shown: deque[float] = deque(maxlen=16)  # values lately put on the slider (see _slider_moved)
         self.selection: tuple[int, int, int] = (0, 0, 0)
         self.picture_layer = 0
         self.loss = float("nan")
@@ -139,7 +141,7 @@ class NetworkExplorer(WidgetBase):
         self.undo_button = W.Button(description="undo all edits", icon="undo", tooltip="Back to the unedited network")
         for dropdown in (self.layer_dropdown, self.from_dropdown, self.to_dropdown):
             self.on_change(dropdown, lambda _value: self._on_select())
-        self.bind(self.value_slider, self.set_value)
+        self.bind(self.value_slider, self._slider_moved)
         self.bind(self.value_box, self.set_value, self._check_value)
         self.on_change(self.pictures_dropdown, self._on_pictures)
         self.on_click(self.undo_button, self.undo_edits)
@@ -238,6 +240,7 @@ class NetworkExplorer(WidgetBase):
     def _show_value(self, value: float, refit: bool) -> None:
         """Put ``value`` on the slider and the box without applying it; ``refit`` fits the slider's range to it."""
         slider = self.value_slider
+        self._shown.append(value)
         if refit or not slider.min <= value <= slider.max:
             bound = max(2.0, float(np.ceil(2 * abs(value))))
             slider.min, slider.max = -WEIGHT_LIMIT, WEIGHT_LIMIT  # widening never moves the value
@@ -259,6 +262,21 @@ class NetworkExplorer(WidgetBase):
         self.readout.value = f"selected: {name} = <b>{self.value:.4f}</b>"
 
     # -- edits ----------------------------------------------------------------------------------
+    def _slider_moved(self, value: float) -> None:
+        """A slider value from the browser: an edit, unless it is the shown value snapped to the slider's step.
+
+        When the kernel shows a new network's value (e.g. the search's best), the
+        browser's slider rounds it to its step and sends the rounded value back.
+        Taken as an edit, that echo would make a new network, restart the search
+        and loop; a real move changes the value by at least one step. Echoes can
+        arrive after newer values were shown, so the last few shown are kept.
+        """
+        value = self._check_value(value)
+        half_step = self.value_slider.step / 2
+        if any(abs(value - shown) <= half_step for shown in self._shown):
+            return  # an echo — maybe of a value shown a moment ago, if networks arrive fast (Play)
+        self.set_value(value)
+
     def set_value(self, value: float) -> None:
         """Give the selected weight or bias a new value (a new ``Net`` becomes :attr:`net`).
 
