@@ -228,5 +228,12 @@ def test_ipympl_canvas_is_created_updated_and_closed():
     assert open_figures() == start + 1
     view.update(2 * data.ground_truth)
     assert view.values.max() == pytest.approx(2 * float(data.ground_truth.max()), rel=1e-6)
+    # every frame goes to the browser whole, never as a diff that a dropped frame would spoil
+    canvas = view.fig.canvas
+    for _ in range(2):
+        canvas.draw()
+        canvas._png_is_old = True
+        assert canvas.get_diff_image()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert canvas._current_image_mode == "full"
     view.close()
     assert open_figures() == start

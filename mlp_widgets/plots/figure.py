@@ -88,10 +88,30 @@ def new_figure(style: str | FrameStyle | None = None, backend: str = "auto") -> 
             # keep one canvas pixel per figure pixel: a 2× screen would quadruple every frame
             canvas.handle_set_device_pixel_ratio = lambda event: None
             canvas.handle_set_dpi_ratio = lambda event: None
+        _send_whole_frames(canvas)
     else:
         FigureCanvasAgg(fig)
     _OPEN.add(fig)
     return fig
+
+
+def _send_whole_frames(canvas: Any) -> None:
+    """Make an ipympl canvas send every frame as a whole PNG, never as a diff on the previous one.
+
+    ipympl's front-end shows a frame by pointing one ``Image`` at it; when the
+    next frame arrives before that image has loaded (a few quick steps, Play),
+    the first is dropped. A dropped *diff* leaves the picture wrong for good —
+    later diffs paint over a stale image (seen in the browser: curves drawn on
+    old axes). A dropped whole frame is only skipped. Our frames are small
+    (≈ 13 KiB for a default 3-D surface), so that costs little.
+    """
+    get_diff_image = canvas.get_diff_image
+
+    def whole_frame() -> bytes | None:
+        canvas._force_full = True
+        return get_diff_image()
+
+    canvas.get_diff_image = whole_frame
 
 
 def close_figure(fig: Figure) -> None:

@@ -80,6 +80,8 @@ class LineView(FigureView):
         if ylim is not None:
             self.ax.set_ylim(*ylim)
         self.fig.tight_layout()
+        if yscale == "log":  # room for labels such as "2×10⁻³", which tight_layout cannot see before data
+            self.fig.subplots_adjust(left=max(self.fig.subplotpars.left, 0.2))
         self.redraw(full=True)
 
     # -- curves ---------------------------------------------------------------------------------

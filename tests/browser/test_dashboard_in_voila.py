@@ -82,8 +82,8 @@ def test_a_slider_repaints_a_canvas(dashboard):
     assert console.errors == []
 
 
-def test_step_changes_the_loss_readout(dashboard):
-    page, console, *_ = dashboard
+def test_step_changes_the_loss_readout(dashboard, artifacts, update_docs_screenshot):
+    page, console, _, name = dashboard
     for tab in harness.visit_tabs(page):
         step = page.get_by_role("button", name=STEP)
         visible = [step.nth(i) for i in range(step.count()) if step.nth(i).is_visible()]
@@ -103,5 +103,24 @@ def test_step_changes_the_loss_readout(dashboard):
         timeout=60_000,
     )
     assert [readouts.nth(i).inner_text() for i in range(len(texts))] != texts
+    for _ in range(4):  # four more steps: the search must go on (a widget echo once restarted it)
+        before = [readouts.nth(i).inner_text() for i in range(len(texts))]
+        visible[0].click()
+        page.wait_for_function(
+            """([selector, texts]) => Array.from(document.querySelectorAll(selector))
+                 .some((e, i) => i < texts.length && e.innerText !== texts[i])""",
+            arg=[harness.LOSS_READOUT, before],
+            timeout=60_000,
+        )
+    curve = page.get_by_role("tab", name="loss curve")
+    if curve.count():  # show the curve of these steps in the screenshot
+        curve.first.click()
+    page.wait_for_timeout(1000)
+    if name == "dashboard":
+        shown = " ".join(readouts.nth(i).inner_text() for i in range(readouts.count()))
+        assert re.search(r"iteration\s+5\s*/", shown), shown
+    page.screenshot(path=str(artifacts / f"{name}-{label.split()[-1].lower()}.png"))
+    if name == "dashboard" and update_docs_screenshot:
+        shutil.copy(artifacts / f"{name}-{label.split()[-1].lower()}.png", ROOT / "docs" / "dashboard-search.png")
     assert harness.error_outputs(page) == []
     assert console.errors == []
