@@ -228,12 +228,19 @@ def test_ipympl_canvas_is_created_updated_and_closed():
     assert open_figures() == start + 1
     view.update(2 * data.ground_truth)
     assert view.values.max() == pytest.approx(2 * float(data.ground_truth.max()), rel=1e-6)
-    # every frame goes to the browser whole, never as a diff that a dropped frame would spoil
+    # a frame right after another goes to the browser whole (a diff on a dropped frame would spoil the
+    # picture); after a pause, a diff
+    import time
+
+    from mlp_widgets.plots.figure import WHOLE_FRAME_GAP
+
     canvas = view.fig.canvas
-    for _ in range(2):
-        canvas.draw()
-        canvas._png_is_old = True
-        assert canvas.get_diff_image()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert canvas._current_image_mode == "full"
+    modes = []
+    for pause in (0.0, 0.0, WHOLE_FRAME_GAP + 0.05, 0.0):
+        time.sleep(pause)
+        view.update(data.ground_truth * (len(modes) + 3))
+        canvas.draw()  # what the browser asks for after draw_idle; it sends the frame (ipympl's manager)
+        modes.append(canvas._current_image_mode)
+    assert modes[1:] == ["full", "diff", "full"]
     view.close()
     assert open_figures() == start

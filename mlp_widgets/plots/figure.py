@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -88,30 +89,42 @@ def new_figure(style: str | FrameStyle | None = None, backend: str = "auto") -> 
             # keep one canvas pixel per figure pixel: a 2× screen would quadruple every frame
             canvas.handle_set_device_pixel_ratio = lambda event: None
             canvas.handle_set_dpi_ratio = lambda event: None
-        _send_whole_frames(canvas)
+        _guard_frames(canvas)
     else:
         FigureCanvasAgg(fig)
     _OPEN.add(fig)
     return fig
 
 
-def _send_whole_frames(canvas: Any) -> None:
-    """Make an ipympl canvas send every frame as a whole PNG, never as a diff on the previous one.
+#: a frame that follows the previous one within this many seconds is sent whole (see _guard_frames)
+WHOLE_FRAME_GAP = 0.25
+
+
+def _guard_frames(canvas: Any) -> None:
+    """Make an ipympl canvas send a frame whole, not as a diff, when it follows the previous one closely.
 
     ipympl's front-end shows a frame by pointing one ``Image`` at it; when the
-    next frame arrives before that image has loaded (a few quick steps, Play),
-    the first is dropped. A dropped *diff* leaves the picture wrong for good —
-    later diffs paint over a stale image (seen in the browser: curves drawn on
-    old axes). A dropped whole frame is only skipped. Our frames are small
-    (≈ 13 KiB for a default 3-D surface), so that costs little.
+    next frame arrives before that image has loaded (a few quick steps, Play, a
+    fast drag), the first is dropped. A dropped *diff* would leave the picture
+    wrong for good — later diffs paint over a stale image (seen in the browser:
+    curves drawn on old axes). So a frame sent within :data:`WHOLE_FRAME_GAP`
+    of the previous one is sent whole, which repairs whatever was dropped
+    before it; a frame after a pause is a diff, small on a slow link (Binder),
+    where the transfer itself spaces the frames out.
     """
     get_diff_image = canvas.get_diff_image
+    last = [-float("inf")]
 
-    def whole_frame() -> bytes | None:
-        canvas._force_full = True
+    def frame() -> bytes | None:
+        if not canvas._png_is_old:
+            return None
+        now = time.monotonic()
+        if now - last[0] < WHOLE_FRAME_GAP:
+            canvas._force_full = True
+        last[0] = now
         return get_diff_image()
 
-    canvas.get_diff_image = whole_frame
+    canvas.get_diff_image = frame
 
 
 def close_figure(fig: Figure) -> None:
