@@ -104,6 +104,7 @@ def test_explorer_follows_the_shared_networks_and_its_edits_become_the_net(dash)
     stepper.step_button.click()
     assert stepper.engine.iteration == 1
     shown = explorer.net  # the built network, or the search's best if the step improved on it
+    dash.show("explorer")  # edits count from the explorer's own tab
     explorer.set_parameter(0, 1, 2, 1.25)
     explorer.flush()
     edited = explorer.net
@@ -255,15 +256,17 @@ def test_apply_config_to_a_built_dashboard(dash):
 def test_slider_echo_from_the_browser_does_not_restart_the_search(dash):
     """The browser snaps a shown weight to the slider's step and sends it back: that is not an edit."""
     explorer, stepper = dash.parts["explorer"], dash.parts["stepper"]
-    shown = []
+    step = explorer.value_slider.step
     for _ in range(3):
         stepper.step_button.click()
-        shown.append(explorer.value_slider.value)
-    assert stepper.engine.iteration == 3
-    for value in shown:  # what the browser sends back, possibly after a newer network arrived (Play)
-        explorer.value_slider.set_state({"value": round(value, 3)})
+        shown = explorer.value_slider.value
+        assert abs(shown / step - round(shown / step)) < 1e-6  # on the step grid: nothing for the browser to snap
+        explorer.value_slider.set_state({"value": round(shown, 3)})  # an echo all the same
     assert stepper.engine.iteration == 3 and explorer.edited is None
-    shown = shown[-1]
-    explorer.value_slider.set_state({"value": round(shown + 0.25, 3)})  # a real move is an edit
+    explorer.value_slider.set_state({"value": round(shown + 0.25, 3)})  # moved in a hidden tab: not the user's
+    explorer.flush()
+    assert stepper.engine.iteration == 3
+    dash.show("explorer")
+    explorer.value_slider.set_state({"value": round(shown - 0.25, 3)})  # a real move, in the explorer's tab
     explorer.flush()
     assert explorer.edited is not None and stepper.engine.iteration == 0

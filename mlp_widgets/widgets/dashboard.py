@@ -257,11 +257,11 @@ class Dashboard(WidgetBase):
     def _link(self, source: tuple[Any, str], target: tuple[Any, str]) -> None:
         self._links.append(traitlets.dlink(source, target))
 
-    def _forward(self, source: traitlets.HasTraits, name: str, to: str) -> None:
-        """Copy every later non-``None`` value of ``source.name`` to ``self.to`` (no initial copy)."""
+    def _forward(self, source: traitlets.HasTraits, name: str, to: str, when: Callable[[], bool] | None = None) -> None:
+        """Copy every later non-``None`` value of ``source.name`` to ``self.to`` (no initial copy), if ``when()``."""
 
         def handler(change: dict) -> None:
-            if change["new"] is not None:
+            if change["new"] is not None and (when is None or when()):
                 setattr(self, to, change["new"])
 
         source.observe(handler, names=name)
@@ -349,8 +349,15 @@ class Dashboard(WidgetBase):
         self._link((self, "dataset"), (part, "dataset"))
         self._link((self, "net"), (part, "net"))
         self._link((self, "best_net"), (part, "net"))
-        self._forward(part, "edited", "net")  # not a dlink: that would copy its initial None into net
+        # not a dlink (that would copy its initial None into net); and only from the explorer's own tab:
+        # a hand edit can only happen there, while a slider the browser adjusts in a hidden tab (when a
+        # searched network arrives) must not restart the search it came from
+        self._forward(part, "edited", "net", when=lambda: self._selected_key() == "explorer")
         return [part]
+
+    def _selected_key(self) -> str | None:
+        index = self.tab.selected_index
+        return self._keys[index] if index is not None and index < len(self._keys) else None
 
     def _latest_net(self) -> Net | None:
         return self.best_net if self.best_net is not None else self.net

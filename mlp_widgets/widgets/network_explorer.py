@@ -24,7 +24,6 @@ follow it.
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any
 
 import ipywidgets as W
@@ -111,7 +110,6 @@ class NetworkExplorer(WidgetBase):
         self._structure: tuple | None = None
         self._syncing = False
         self._editing = False
-        self._shown: deque[float] = deque(maxlen=16)  # values lately put on the slider (see _slider_moved)
         self.selection: tuple[int, int, int] = (0, 0, 0)
         self.picture_layer = 0
         self.loss = float("nan")
@@ -240,14 +238,16 @@ class NetworkExplorer(WidgetBase):
     def _show_value(self, value: float, refit: bool) -> None:
         """Put ``value`` on the slider and the box without applying it; ``refit`` fits the slider's range to it."""
         slider = self.value_slider
-        self._shown.append(value)
-        if refit or not slider.min <= value <= slider.max:
+        # the slider gets the value on its step grid (the box shows it exactly): a value between
+        # two steps is snapped by the browser and sent back, which would look like an edit
+        on_grid = round(value / slider.step) * slider.step
+        if refit or not slider.min <= on_grid <= slider.max:
             bound = max(2.0, float(np.ceil(2 * abs(value))))
             slider.min, slider.max = -WEIGHT_LIMIT, WEIGHT_LIMIT  # widening never moves the value
-            self.set_quietly(slider, value)
+            self.set_quietly(slider, on_grid)
             slider.min, slider.max = -bound, bound  # the value is inside: nothing is clamped
         else:
-            self.set_quietly(slider, value)
+            self.set_quietly(slider, on_grid)
         self.set_quietly(self.value_box, value)
 
     def _show_selected_value(self) -> None:
@@ -268,13 +268,13 @@ class NetworkExplorer(WidgetBase):
         When the kernel shows a new network's value (e.g. the search's best), the
         browser's slider rounds it to its step and sends the rounded value back.
         Taken as an edit, that echo would make a new network, restart the search
-        and loop; a real move changes the value by at least one step. Echoes can
-        arrive after newer values were shown, so the last few shown are kept.
+        and loop. The slider is therefore only given values on its step grid (see
+        :meth:`_show_value`), and a value within half a step of the current one
+        is not an edit.
         """
         value = self._check_value(value)
-        half_step = self.value_slider.step / 2
-        if any(abs(value - shown) <= half_step for shown in self._shown):
-            return  # an echo — maybe of a value shown a moment ago, if networks arrive fast (Play)
+        if abs(value - self.value) <= self.value_slider.step / 2:
+            return  # the shown value, snapped: nothing to change
         self.set_value(value)
 
     def set_value(self, value: float) -> None:
