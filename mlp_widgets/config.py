@@ -189,15 +189,7 @@ class TargetConfig:
         raw_params = raw.get("params", {}) or {}
         if not isinstance(raw_params, Mapping):
             raise ValueError(f"{_name('target.params')} must be a mapping of parameter values; got {raw_params!r}.")
-        params = spec.defaults()
-        for key, value in raw_params.items():
-            if key not in spec.params:
-                raise ValueError(
-                    f"{_name(f'target.params.{key}')} is unknown; the parameters of the {spec.label} target are "
-                    f"{', '.join(map(repr, spec.params)) or 'none'}."
-                )
-            p = spec.params[key]
-            params[key] = check_float(_name(f"target.params.{key}"), value, lo=p.lo, hi=p.hi, lo_open=p.lo_open)
+        params = spec.checked(raw_params, lambda key: _name(f"target.params.{key}"))
         lo = check_float(_name("target.lo"), raw.get("lo", d.lo), lo=-GRID_LIMIT, hi=GRID_LIMIT)
         hi = check_float(_name("target.hi"), raw.get("hi", d.hi), lo=-GRID_LIMIT, hi=GRID_LIMIT)
         if not lo < hi:

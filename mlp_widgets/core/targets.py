@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -137,15 +137,31 @@ class Target:
         ValueError
             For an unknown parameter name or a value out of range.
         """
+        return self.checked(params)
+
+    def checked(self, params: Mapping[str, object], field: Callable[[str], str] | None = None) -> dict[str, float]:
+        """Like :meth:`check_params`; ``field(key)`` names a value in refusals (a preset names its field path).
+
+        Raises
+        ------
+        ValueError
+            For an unknown parameter name or a value out of range.
+        """
         values = self.defaults()
         for key, value in params.items():
             if key not in self.params:
+                if field is None:
+                    raise ValueError(
+                        f"The {self.label} target has no parameter {key!r}; its parameters are "
+                        f"{', '.join(self.params) or 'none'}."
+                    )
                 raise ValueError(
-                    f"The {self.label} target has no parameter {key!r}; its parameters are "
-                    f"{', '.join(self.params) or 'none'}."
+                    f"{field(key)} is unknown; the parameters of the {self.label} target are "
+                    f"{', '.join(map(repr, self.params)) or 'none'}."
                 )
             p = self.params[key]
-            values[key] = check_float(p.label or key, value, lo=p.lo, hi=p.hi, lo_open=p.lo_open)
+            name = field(key) if field is not None else (p.label or key)
+            values[key] = check_float(name, value, lo=p.lo, hi=p.hi, lo_open=p.lo_open)
         return values
 
     def describe(self, **params: float) -> str:
