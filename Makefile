@@ -34,7 +34,7 @@ dashboard: install
 	$(VENV)/bin/mlp-widgets dashboard
 
 demo: install
-	$(PY) -m mlp_widgets.demo
+	$(VENV)/bin/mlp-widgets demo
 
 bench: install
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done

@@ -25,9 +25,9 @@ import numpy as np
 import torch
 from torch.nn.utils import vector_to_parameters
 
-from mlp_widgets.core import TorchNet, from_torch, lab2_dataset, to_torch
+from mlp_widgets.core import TorchNet, from_torch, lab2_dataset, to_torch, torch_threads
 from mlp_widgets.core.batched import ParamLayout
-from mlp_widgets.core.landscape import landscape_axis, loss_landscape, random_directions, torch_threads
+from mlp_widgets.core.landscape import landscape_axis, loss_landscape, random_directions
 
 N = 51
 REPEATS_BATCHED = 5

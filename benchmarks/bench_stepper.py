@@ -33,8 +33,7 @@ import time
 
 import numpy as np
 
-from mlp_widgets.core import lab2_dataset
-from mlp_widgets.core.units import one_thread
+from mlp_widgets.core import lab2_dataset, one_thread
 from mlp_widgets.widgets.random_search import RandomSearchStepper
 
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 6.0

@@ -18,10 +18,10 @@ import psutil
 import pytest
 
 import mlp_widgets
-from mlp_widgets import cli
+from mlp_widgets.app import cli
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-m", "mlp_widgets.cli"]
+CLI = [sys.executable, "-m", "mlp_widgets.app.cli"]
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -102,7 +102,7 @@ def test_the_wheel_ships_the_dashboard_notebook(tmp_path):
     (wheel,) = tmp_path.glob("mlp_widgets-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "mlp_widgets/app/dashboard.ipynb" in names
-    assert "mlp_widgets/cli.py" in names
+    assert "mlp_widgets/app/cli.py" in names
 
 
 def test_console_script_points_at_main():
@@ -110,7 +110,7 @@ def test_console_script_points_at_main():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"].get("scripts", {})
     if "mlp-widgets" not in scripts:
         pytest.skip("pyproject.toml does not declare the mlp-widgets console script yet")
-    assert scripts["mlp-widgets"] == "mlp_widgets.cli:main"
+    assert scripts["mlp-widgets"] == "mlp_widgets.app.cli:main"
 
 
 def _voila_app(argv: list[str]):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlp_widgets import cli
+from mlp_widgets.app import cli
 from mlp_widgets.config import CONFIG_ENV, DashboardConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,7 +62,7 @@ def test_the_command_exits_with_code_2_and_the_sentence(tmp_path):
     bad = tmp_path / "class.json"
     bad.write_text(json.dumps({"network": {"hidden": [300]}}))
     result = subprocess.run(
-        [sys.executable, "-m", "mlp_widgets.cli", "dashboard", "--no-browser", "--port", "0", "--config", str(bad)],
+        [sys.executable, "-m", "mlp_widgets.app.cli", "dashboard", "--no-browser", "--port", "0", "--config", str(bad)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mlp_widgets.codegen import InitSpec, module_code, sequential_code
+from mlp_widgets.config import InitSpec
 from mlp_widgets.core import TorchNet, compare
+from mlp_widgets.export import module_code, sequential_code
 from mlp_widgets.widgets.layer_builder import NetSpec
 
 

@@ -60,10 +60,10 @@ def test_make_grid_shapes_and_order():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"n": 1}, "points per axis must be a whole number from 2 to 400; got 1."),
-        ({"n": 401}, "points per axis must be a whole number from 2 to 400; got 401."),
+        ({"n": 1}, "points per axis must be a whole number from 2 to 200; got 1."),
+        ({"n": 201}, "points per axis must be a whole number from 2 to 200; got 201."),
         ({"lo": 2, "hi": -2}, "The grid start must be below its end; got start 2 and end -2."),
-        ({"lo": float("nan")}, "grid start must be a number from -1000 to 1000; got nan."),
+        ({"lo": float("nan")}, "grid start must be a number from -100 to 100; got nan."),
         ({"variance": 0}, "variance σ² must be a number above 0 and at most 10000; got 0."),
         ({"variance": -50}, "variance σ² must be a number above 0 and at most 10000; got -50."),
         ({"sigma": 50}, "The Gaussian (lab) target has no parameter 'sigma'; its parameters are mu_x, mu_y, variance."),

@@ -62,9 +62,9 @@ def test_linear_same_generator_seed_same_numbers():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((0, 3), "N_in (number of input features) must be a whole number from 1 to 4096; got 0."),
-        ((3, -1), "N_out (number of output features) must be a whole number from 1 to 4096; got -1."),
-        ((2.5, 3), "N_in (number of input features) must be a whole number from 1 to 4096; got 2.5."),
+        ((0, 3), "N_in (number of input features) must be a whole number from 1 to 256; got 0."),
+        ((3, -1), "N_out (number of output features) must be a whole number from 1 to 256; got -1."),
+        ((2.5, 3), "N_in (number of input features) must be a whole number from 1 to 256; got 2.5."),
     ],
 )
 def test_linear_refuses_bad_sizes(args, message):

@@ -136,7 +136,7 @@ def test_net_refuses_mismatched_layers_and_bad_sizes():
         Net([])
     with pytest.raises(ValueError, match="layers\\[0\\] is a Linear"):
         Net([nn.Linear(2, 2)])
-    with pytest.raises(ValueError, match="width of hidden layer 2 must be a whole number from 1 to 4096; got 0."):
+    with pytest.raises(ValueError, match="width of hidden layer 2 must be a whole number from 1 to 256; got 0."):
         Net.build(2, [5, 0], 1)
     with pytest.raises(ValueError, match="Give one activation per hidden layer: 2 hidden layers but 1 activations."):
         Net.build(2, [5, 5], 1, ["relu"])

@@ -129,11 +129,11 @@ def test_explorer_follows_the_shared_networks_and_its_edits_become_the_net(dash)
 
 
 def test_a_loaded_network_becomes_the_net(dash, tmp_path):
-    from mlp_widgets import io
+    from mlp_widgets import export
 
     panel = dash.export_panel
     other = Net.build(2, [4], 1, "tanh", seed=8)
-    data = io.save_json(other, tmp_path / "class.json").read_bytes()
+    data = export.json_bytes(other)
     panel.load_bytes("class.json", data)
     for follower in (dash, dash.parts["builder"], dash.parts["stepper"], dash.parts["explorer"]):
         assert follower.net is panel.loaded, follower

@@ -1,4 +1,4 @@
-"""ExportPanel: downloads as data: links, uploads through mlp_widgets.io, code and PNG export."""
+"""ExportPanel: downloads as data: links, uploads through mlp_widgets.export, code and PNG export."""
 
 import base64
 import datetime
@@ -8,7 +8,7 @@ import re
 import pytest
 import torch
 
-from mlp_widgets import io
+from mlp_widgets import export as io
 from mlp_widgets.core import Net, compare, to_torch
 from mlp_widgets.plots import HeatmapView, open_figures
 from mlp_widgets.widgets.export_panel import ExportPanel, download_link

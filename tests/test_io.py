@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from mlp_widgets import io
+from mlp_widgets import export as io
 from mlp_widgets.core import ELU, LeakyReLU, Linear, Net, compare, to_torch
 
 
@@ -50,7 +50,7 @@ def test_torch_round_trip_and_plain_torch_load(net, tmp_path):
         (lambda d: d.update(format="other"), "Field 'format' must be 'mlp_widgets.net'; got 'other'."),
         (
             lambda d: d["layers"][0].update(n_in=0),
-            "Field 'layers[0].n_in' must be a whole number from 1 to 4096; got 0.",
+            "Field 'layers[0].n_in' must be a whole number from 1 to 256; got 0.",
         ),
         (lambda d: d["layers"][0].update(bias=[1, 2]), "Field 'layers[0].bias' must have shape (6,); got (2,)."),
         (
@@ -82,7 +82,7 @@ def test_unreadable_files_are_refused(tmp_path):
     with pytest.raises(ValueError, match="junk.pt is not a torch file this package can read"):
         io.load(tmp_path / "junk.pt")
     torch.save({"weight": torch.zeros(2)}, tmp_path / "plain.pt")
-    with pytest.raises(ValueError, match="was not written by mlp_widgets.io.save_torch"):
+    with pytest.raises(ValueError, match="was not written by mlp_widgets.export.save_torch"):
         io.load(tmp_path / "plain.pt")
     with pytest.raises(ValueError, match="Give a .json, .pt or .pth file; got 'net.txt'"):
         io.load(tmp_path / "net.txt")

@@ -29,3 +29,13 @@ def test_lab_section_1_3_sequence_of_draws():
     net = Net([Linear(3, 5), ReLU(), Linear(5, 1)])
     assert torch.equal(x, x_ref)
     assert torch.equal(net.forward(x), y_ref)
+
+
+def test_one_lab_network_for_the_core_and_the_specs():
+    import torch
+
+    from mlp_widgets.config import NetSpec
+    from mlp_widgets.core import lab_net
+
+    a, b = lab_net(), NetSpec().build()
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))

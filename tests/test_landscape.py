@@ -155,8 +155,8 @@ def test_huge_weights_give_nonfinite_losses_not_errors():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"n": 2}, "grid size must be a whole number from 3 to 101"),
-        ({"n": 500}, "grid size must be a whole number from 3 to 101"),
+        ({"n": 2}, "grid size must be a whole number from 3 to 51"),
+        ({"n": 500}, "grid size must be a whole number from 3 to 51"),
         ({"span": 0.0}, "span must be a number above 0"),
         ({"span": float("nan")}, "span must be"),
         ({"seed": -1}, "seed must be a whole number"),

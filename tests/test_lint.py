@@ -20,6 +20,6 @@ def test_ruff_check_is_clean():
 
 
 def test_demo_runs_and_prints_the_lab_numbers():
-    result = subprocess.run([sys.executable, "-m", "mlp_widgets.demo"], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-m", "mlp_widgets.app.demo"], capture_output=True, text=True, check=True)
     assert "outputs identical (allclose)" in result.stdout
     assert "MSE of predicting 0: 9.591e-06" in result.stdout

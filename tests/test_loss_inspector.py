@@ -12,6 +12,7 @@ import traitlets
 from mlp_widgets import LossInspector
 from mlp_widgets.core import (
     Linear,
+    LossRow,
     Net,
     ReLU,
     TorchNet,
@@ -22,8 +23,8 @@ from mlp_widgets.core import (
     make_dataset,
     mse_loss,
     r_squared,
+    verdict,
 )
-from mlp_widgets.widgets.loss_inspector import LossRow, verdict
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,11 @@ import pytest
 import torch
 import traitlets
 
+from mlp_widgets.config import NetSpec
 from mlp_widgets.core import Linear, Net, ReLU, Tanh, make_dataset, mse_loss
-from mlp_widgets.core.units import count_pieces, forward_parts
+from mlp_widgets.core.units import count_pieces, forward_parts, kink_segments
 from mlp_widgets.plots import open_figures
-from mlp_widgets.plots.network import BIAS, kink_segments
-from mlp_widgets.settings import NetSpec
+from mlp_widgets.plots.network import BIAS
 from mlp_widgets.widgets.network_explorer import MAX_PICTURES, NetworkExplorer
 
 

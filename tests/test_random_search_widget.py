@@ -190,7 +190,7 @@ def test_same_seed_same_numbers(dataset):
         ("bias_box", float("nan"), "Bias draw scale must be"),
         ("sigma_box", -1.0, "Noise scale σ must be"),
         ("lr_box", 0.0, "Learning rate must be"),
-        ("batch_box", 0, "Batch size must be a whole number from 1"),
+        ("batch_box", 0, "Candidates per step must be a whole number from 1"),
         ("seed_box", -1, "Seed must be a whole number from 0"),
     ],
 )

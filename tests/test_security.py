@@ -6,7 +6,7 @@
 * ``mlp-widgets dashboard`` listens on 127.0.0.1 only (its listening sockets,
   read from the process), serves a page without the notebook's source, and a
   notebook that raises shows Voilà's notice, not the traceback — both served
-  with the CLI's own :func:`~mlp_widgets.cli.voila_argv`.
+  with the CLI's own :func:`~mlp_widgets.app.cli.voila_argv`.
 
 The servers are started by PID on free loopback ports (no browser needed).
 The refusal of ``execute_request`` over the kernel websocket is tested in
@@ -26,7 +26,7 @@ import psutil
 import pytest
 
 import mlp_widgets
-from mlp_widgets.cli import voila_argv
+from mlp_widgets.app.cli import voila_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
@@ -90,9 +90,9 @@ def _yaml_loader_is_safe() -> str:
     """``"safe"`` if the config's YAML loader is a ``yaml.SafeLoader`` (the loader is built by a function)."""
     import yaml
 
-    from mlp_widgets import config
+    from mlp_widgets.config import presets
 
-    return "safe" if issubclass(config._yaml_loader(), yaml.SafeLoader) else ""
+    return "safe" if issubclass(presets._yaml_loader(), yaml.SafeLoader) else ""
 
 
 def test_the_checker_catches_eval_and_unpickling(tmp_path):

@@ -24,13 +24,14 @@ from torch.nn import functional as F
 
 from ._validate import check_choice, check_float, check_int
 from .activations import ELU, Activation, LeakyReLU, ReLU, Sigmoid, Tanh
+from .limits import MAX_SAMPLES
 from .linear import Linear
 from .losses import LOSSES, get_loss
 from .net import Net
 from .targets import Dataset, lab2_dataset
 
 #: largest population drawn and evaluated at once
-MAX_POPULATION = 1 << 20
+MAX_POPULATION = MAX_SAMPLES
 #: largest chunk of candidates evaluated together
 MAX_CHUNK = 4096
 #: default chunk: 8 candidates of the lab's 2→25→1 net keep 2 MB of hidden activations in L2

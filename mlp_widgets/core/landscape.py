@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,14 +29,12 @@ import torch
 
 from ._validate import check_choice, check_float, check_int
 from .batched import ParamLayout, PopulationEvaluator
+from .limits import LANDSCAPE_POINTS_MAX, LANDSCAPE_POINTS_MIN, MAX_SPAN
 from .losses import LOSSES, get_loss
 from .net import Net
 from .targets import Dataset
+from .threads import torch_threads
 
-#: allowed grid points per axis
-LANDSCAPE_MIN, LANDSCAPE_MAX = 3, 101
-#: largest span (the grid covers α, β ∈ [-span, span])
-MAX_SPAN = 100.0
 #: floats of candidate parameters built at once (64 MB)
 _THETA_BUDGET = 16 * 1024 * 1024
 #: floats of hidden activations the evaluator may hold per chunk (32 MB)
@@ -176,19 +173,6 @@ def _chunk_for(layout: ParamLayout, n_points: int) -> int:
     return max(1, min(8, _HIDDEN_BUDGET // max(1, widest * n_points * len(layout.shapes))))
 
 
-@contextmanager
-def torch_threads(n: int | None) -> Iterator[None]:
-    """Run the block with ``n`` torch threads (``None``: leave the setting alone), then restore it."""
-    before = torch.get_num_threads()
-    if n is not None and n != before:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() != before:
-            torch.set_num_threads(before)
-
-
 def auto_threads(layout: ParamLayout, n_points: int) -> int | None:
     """1 for small networks (splitting their small products costs more than it saves, and much
     more on a busy machine: measured 0.2 s with 1 thread vs 0.3–1.6 s with 2 for the lab's 51×51);
@@ -245,7 +229,7 @@ def loss_landscape(
     ValueError
         For a bad grid size, span, seed or loss, or a network that does not fit the data.
     """
-    n = check_int("grid size", n, LANDSCAPE_MIN, LANDSCAPE_MAX)
+    n = check_int("grid size", n, LANDSCAPE_POINTS_MIN, LANDSCAPE_POINTS_MAX)
     span = check_float("span", span, lo=0.0, lo_open=True, hi=MAX_SPAN)
     seed = check_int("seed", seed, 0, 2**63 - 1)
     loss = check_choice("loss", loss, tuple(LOSSES))

@@ -7,12 +7,10 @@ import math
 import torch
 
 from ._validate import check_choice, check_float, check_int
+from .limits import MAX_WIDTH
 
 #: initialisation schemes accepted by :meth:`Linear.init_params`
 INIT_SCHEMES: tuple[str, ...] = ("lab", "normal", "uniform", "zeros")
-
-#: largest width of a layer the package builds
-MAX_WIDTH = 4096
 
 
 class Linear:
@@ -25,9 +23,9 @@ class Linear:
     Parameters
     ----------
     N_in : int
-        Number of input features (1 to 4096).
+        Number of input features (1 to :data:`~mlp_widgets.core.limits.MAX_WIDTH`).
     N_out : int
-        Number of output features (1 to 4096).
+        Number of output features (1 to ``MAX_WIDTH``).
     init : {"lab", "normal", "uniform", "zeros"}
         Initialisation scheme, see :meth:`init_params`. The default ``"lab"``
         draws exactly what the lab's ``init_params`` draws.

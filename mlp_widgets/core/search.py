@@ -48,19 +48,25 @@ from ._validate import check_choice, check_float, check_int
 from .batched import (
     DEFAULT_CHUNK,
     MAX_CHUNK,
-    MAX_POPULATION,
     ParamLayout,
     PopulationEvaluator,
     SingleEvaluator,
     draw_uniform,
 )
+from .limits import MAX_CANDIDATES
 from .losses import LOSSES
 from .net import Net
 from .targets import Dataset, lab2_dataset
 from .torchnet import from_torch
 
-#: strategy names accepted by :class:`RandomSearch`
-STRATEGIES: tuple[str, ...] = ("redraw", "keep-best", "perturb", "gradient")
+#: strategy names accepted by :class:`RandomSearch`, with their names in plain words
+STRATEGY_LABELS: dict[str, str] = {
+    "redraw": "redraw (the lab's loop)",
+    "keep-best": "keep-best random search",
+    "perturb": "perturb (hill climbing)",
+    "gradient": "gradient descent (Adam)",
+}
+STRATEGIES: tuple[str, ...] = tuple(STRATEGY_LABELS)
 #: optimizers of the ``"gradient"`` strategy
 OPTIMIZERS: tuple[str, ...] = ("adam", "sgd")
 #: the lab's stop criteria
@@ -207,7 +213,7 @@ class RandomSearch:
         self.max_iters = check_int("max_iters", max_iters, 1, 10**9)
         self.weight_range = check_float("weight_range", weight_range, lo=0.0)
         self.bias_range = check_float("bias_range", bias_range, lo=0.0)
-        self.batch_size = check_int("batch_size", batch_size, 1, MAX_POPULATION)
+        self.batch_size = check_int("batch_size", batch_size, 1, MAX_CANDIDATES)
         self.sigma0 = check_float("sigma (noise scale)", sigma, lo=0.0)
         self.adapt_sigma = bool(adapt_sigma)
         self.optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)

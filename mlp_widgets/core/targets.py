@@ -11,9 +11,7 @@ import numpy as np
 import torch
 
 from ._validate import check_choice, check_float, check_int
-
-#: allowed number of grid points per axis
-GRID_MIN, GRID_MAX = 2, 400
+from .limits import GRID_LIMIT, GRID_POINTS_MAX, GRID_POINTS_MIN
 
 
 def make_grid(lo: float = -2.0, hi: float = 2.0, n: int = 50) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -24,7 +22,7 @@ def make_grid(lo: float = -2.0, hi: float = 2.0, n: int = 50) -> tuple[np.ndarra
     lo, hi : float
         Range of both axes (``lo < hi``).
     n : int
-        Points per axis, 2 to 400.
+        Points per axis (:data:`~mlp_widgets.core.limits.GRID_POINTS_MIN` to ``GRID_POINTS_MAX``).
 
     Returns
     -------
@@ -36,11 +34,11 @@ def make_grid(lo: float = -2.0, hi: float = 2.0, n: int = 50) -> tuple[np.ndarra
     Raises
     ------
     ValueError
-        If ``n`` is outside 2–400 or the range is empty or not finite.
+        If ``n`` or the range is outside :mod:`~mlp_widgets.core.limits`, or the range is empty.
     """
-    n = check_int("points per axis", n, GRID_MIN, GRID_MAX)
-    lo = check_float("grid start", lo, lo=-1e3, hi=1e3)
-    hi = check_float("grid end", hi, lo=-1e3, hi=1e3)
+    n = check_int("points per axis", n, GRID_POINTS_MIN, GRID_POINTS_MAX)
+    lo = check_float("grid start", lo, lo=-GRID_LIMIT, hi=GRID_LIMIT)
+    hi = check_float("grid end", hi, lo=-GRID_LIMIT, hi=GRID_LIMIT)
     if not lo < hi:
         raise ValueError(f"The grid start must be below its end; got start {lo:g} and end {hi:g}.")
     x_range = np.linspace(lo, hi, n)

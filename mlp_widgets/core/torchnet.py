@@ -11,7 +11,8 @@ from torch import nn
 
 from ._validate import check_float, check_int
 from .activations import Activation, activation_from_torch
-from .linear import MAX_WIDTH, Linear
+from .limits import MAX_WIDTH
+from .linear import Linear
 from .net import Net
 
 
@@ -124,6 +125,22 @@ def from_torch(module: nn.Module) -> Net:
 
     visit(module)
     return Net(layers)
+
+
+#: the seed of the lab's Task 2.2 (``torch.manual_seed(999)``)
+LAB_SEED = 999
+
+
+def lab_net() -> Net:
+    """The lab's Task 2.2 network as a core :class:`Net`: ``torch.manual_seed(999)``, then ``TorchNet(2, 25, 1)``.
+
+    It is the starting network of every widget. The global random state is
+    left as it was, so building it never changes what a student's own
+    ``torch.rand`` draws next.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(LAB_SEED)
+        return from_torch(TorchNet(2, 25, 1))
 
 
 @dataclass(frozen=True)

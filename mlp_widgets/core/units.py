@@ -7,8 +7,6 @@ point is on, and counting the distinct patterns over a grid counts the pieces.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -16,32 +14,12 @@ import torch
 
 from .linear import Linear
 from .net import Net
+from .threads import one_thread
 
 #: activations with a kink at 0 (their units are piecewise linear)
 KINKED = ("ReLU", "LeakyReLU")
 #: activations whose networks stay piecewise linear
 PIECEWISE_LINEAR = ("ReLU", "LeakyReLU", "Identity")
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run search steps on one torch thread, then restore the thread count.
-
-    A step of the lab's network is a handful of small kernels. On this
-    2-core machine, busy with other work, splitting them over two threads
-    made steps slower and erratic (measured side by side: batch size 1,
-    5,500 vs 780 steps/s; batch size 64, a steady 240 vs 50–450 steps/s),
-    and a Binder kernel rarely has a core to itself. One thread is steady.
-    """
-    old = torch.get_num_threads()
-    if old == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def structure(net: Net) -> tuple:
@@ -108,3 +86,35 @@ def count_pieces(net: Net, pre: list[torch.Tensor]) -> int | None:
         return 1
     patterns = np.packbits(np.concatenate(columns, axis=1), axis=1)
     return int(np.unique(patterns, axis=0).shape[0])
+
+
+def kink_segments(weight: np.ndarray, bias: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """For each unit, a segment of its line ``w₁·x + w₂·y + b = 0`` spanning ``[lo, hi]²`` (NaN if it has none).
+
+    Parameters
+    ----------
+    weight : ndarray, shape (2, units)
+        First-layer weights (our ``(N_in, N_out)`` layout).
+    bias : ndarray, shape (units,)
+        First-layer biases.
+
+    Returns
+    -------
+    ndarray, shape (units, 2, 2)
+        End points ``[[x0, y0], [x1, y1]]``, reaching past the square (the axes clip them).
+    """
+    w1, w2, b = np.asarray(weight[0], float), np.asarray(weight[1], float), np.asarray(bias, float)
+    pad = hi - lo
+    a, z = lo - pad, hi + pad
+    segs = np.full((w1.size, 2, 2), np.nan)
+    steep = np.abs(w2) >= np.abs(w1)  # solve for y when the line is closer to horizontal
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ys = -(w1[:, None] * np.array([a, z]) + b[:, None]) / w2[:, None]
+        xs = -(w2[:, None] * np.array([a, z]) + b[:, None]) / w1[:, None]
+    segs[steep, :, 0] = [a, z]
+    segs[steep, :, 1] = ys[steep]
+    segs[~steep, :, 0] = xs[~steep]
+    segs[~steep, :, 1] = [a, z]
+    segs[(w1 == 0) & (w2 == 0)] = np.nan
+    segs[~np.isfinite(segs).all(axis=(1, 2))] = np.nan
+    return segs

@@ -26,38 +26,6 @@ MAX_GRAPH_UNITS = 32
 _HIGHLIGHT = "#E69F00"  # Okabe–Ito orange
 
 
-def kink_segments(weight: np.ndarray, bias: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """For each unit, a segment of its line ``w₁·x + w₂·y + b = 0`` spanning ``[lo, hi]²`` (NaN if it has none).
-
-    Parameters
-    ----------
-    weight : ndarray, shape (2, units)
-        First-layer weights (our ``(N_in, N_out)`` layout).
-    bias : ndarray, shape (units,)
-        First-layer biases.
-
-    Returns
-    -------
-    ndarray, shape (units, 2, 2)
-        End points ``[[x0, y0], [x1, y1]]``, reaching past the square (the axes clip them).
-    """
-    w1, w2, b = np.asarray(weight[0], float), np.asarray(weight[1], float), np.asarray(bias, float)
-    pad = hi - lo
-    a, z = lo - pad, hi + pad
-    segs = np.full((w1.size, 2, 2), np.nan)
-    steep = np.abs(w2) >= np.abs(w1)  # solve for y when the line is closer to horizontal
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ys = -(w1[:, None] * np.array([a, z]) + b[:, None]) / w2[:, None]
-        xs = -(w2[:, None] * np.array([a, z]) + b[:, None]) / w1[:, None]
-    segs[steep, :, 0] = [a, z]
-    segs[steep, :, 1] = ys[steep]
-    segs[~steep, :, 0] = xs[~steep]
-    segs[~steep, :, 1] = [a, z]
-    segs[(w1 == 0) & (w2 == 0)] = np.nan
-    segs[~np.isfinite(segs).all(axis=(1, 2))] = np.nan
-    return segs
-
-
 def _signed_colors(cmap: Colormap, values: np.ndarray) -> np.ndarray:
     m = float(np.abs(values).max()) if values.size else 0.0
     return cmap(0.5 + 0.5 * values / m) if m > 0 else cmap(np.full(values.shape, 0.5))

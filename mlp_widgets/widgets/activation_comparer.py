@@ -11,12 +11,11 @@ import torch
 
 from ..core import ACTIVATIONS, Dataset, get_activation, lab2_dataset
 from ..core._validate import check_choice, check_float
+from ..core.limits import MAX_ACTIVATION_X as X_LIMIT
 from ..plots import LineView, SurfaceView
 from ..plots.style import FrameStyle
 from ._base import WidgetBase
 
-#: widest x-range offered
-X_LIMIT = 50.0
 #: points per curve
 N_POINTS = 401
 

@@ -3,7 +3,7 @@
 ipywidgets has no download widget, so a download is a link: the file is
 encoded into a ``data:`` URI (base64) in an ``<a download=…>`` tag that the
 panel shows after a button is pressed; clicking it saves the file. Loading
-uses ``ipywidgets.FileUpload``; the file goes through :mod:`mlp_widgets.io`,
+uses ``ipywidgets.FileUpload``; the file goes through :mod:`mlp_widgets.export`,
 so a malformed one is refused with the sentence that names the bad field, and
 the network on screen stays.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import html
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,12 @@ from typing import Any
 import ipywidgets as W
 import traitlets
 
-from .. import io
+from .. import export
 from ..core import Net
 from ..plots.figure import png_bytes
 from ._base import WidgetBase
 
-#: code styles offered by the panel: label -> :func:`mlp_widgets.io.export_code` style
+#: code styles offered by the panel: label -> :func:`mlp_widgets.export.export_code` style
 CODE_STYLES: dict[str, str] = {"nn.Module class": "module", "nn.Sequential": "sequential"}
 #: largest upload accepted, in bytes
 MAX_UPLOAD = 50 * 2**20
@@ -123,16 +122,14 @@ class ExportPanel(WidgetBase):
         return self.net
 
     def json_bytes(self) -> bytes:
-        """The network as :func:`mlp_widgets.io.save_json` writes it."""
+        """The network as :func:`mlp_widgets.export.save_json` writes it."""
         net = self._require_net()
-        with tempfile.TemporaryDirectory() as folder:
-            return io.save_json(net, Path(folder) / "net.json").read_bytes()
+        return export.json_bytes(net)
 
     def torch_bytes(self) -> bytes:
-        """The network as :func:`mlp_widgets.io.save_torch` writes it."""
+        """The network as :func:`mlp_widgets.export.save_torch` writes it."""
         net = self._require_net()
-        with tempfile.TemporaryDirectory() as folder:
-            return io.save_torch(net, Path(folder) / "net.pt").read_bytes()
+        return export.torch_bytes(net)
 
     def save_json(self) -> bytes:
         """Offer the network as a ``.json`` download; return the file's bytes."""
@@ -154,16 +151,13 @@ class ExportPanel(WidgetBase):
         Raises
         ------
         ValueError
-            With :mod:`mlp_widgets.io`'s sentence for a malformed file; :attr:`net` is kept then.
+            With :mod:`mlp_widgets.export`'s sentence for a malformed file; :attr:`net` is kept then.
         """
         name = _safe_name(name)
         if len(content) > MAX_UPLOAD:
             raise ValueError(f"{name} is {len(content) / 2**20:.0f} MiB; files up to {MAX_UPLOAD // 2**20} MiB load.")
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / name
-            path.write_bytes(bytes(content))
-            net = io.load(path)
-        if not io.is_finite_net(net):
+        net = export.load(bytes(content), name=name)
+        if not export.is_finite_net(net):
             raise ValueError(f"{name} holds a NaN or infinite parameter; only finite numbers load.")
         self.loaded = net
         self.net = net
@@ -182,7 +176,7 @@ class ExportPanel(WidgetBase):
     # -- code and figures -----------------------------------------------------------------------
     def export_code(self) -> str:
         """Show runnable PyTorch code of the network (copyable) and offer it as a ``.py`` download."""
-        code = io.export_code(self._require_net(), self.code_style.value)
+        code = export.export_code(self._require_net(), self.code_style.value)
         self.code_area.value = code
         self.code_area.layout.display = None
         self.download.value = download_link(code.encode(), f"{self.basename}.py", "text/x-python")

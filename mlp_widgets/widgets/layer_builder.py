@@ -12,25 +12,18 @@ import torch
 import traitlets
 from torch import nn
 
-from ..codegen import InitSpec, module_code, sequential_code
+from ..config.specs import INIT_LABELS, InitSpec, NetSpec
 from ..core import ACTIVATIONS, Comparison, Dataset, Net, compare, lab2_dataset, to_torch
 from ..core._validate import check_int
+from ..core.limits import MAX_HIDDEN, MAX_SEED, MAX_WIDTH
+from ..export.code import module_code, sequential_code
 from ..plots import GraphView, SurfaceView
 from ..plots.style import FrameStyle
-from ..settings import MAX_HIDDEN, MAX_SEED, MAX_WIDTH, NetSpec
 from ._base import WidgetBase
 
 __all__ = ["INIT_LABELS", "MAX_HIDDEN", "MAX_SEED", "MAX_WIDTH", "LayerBuilder", "NetSpec", "shape_table_html"]
 
 
-#: initialisation choices shown in the widget
-INIT_LABELS: dict[str, str] = {
-    "torch": "torch default (nn.Linear, as in Task 2.2)",
-    "lab": "lab's init_params: W ~ N(0, 1), b ~ U[0, 1)",
-    "normal": "normal N(mean, std²), b = 0 (Task 1.12)",
-    "uniform": "uniform ±1/√N_in",
-    "zeros": "zeros",
-}
 
 
 def shape_table_html(net: Net, batch_size: int) -> str:

@@ -5,115 +5,36 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass
 
 import ipywidgets as W
 import numpy as np
 import torch
 import traitlets
 
-from ..core import LOSSES, Dataset, Landscape, Net, TorchNet, from_torch, lab2_dataset, loss_landscape, r_squared
-from ..core import torch_loss as core_torch_loss
+from ..core import (
+    LOSSES,
+    Dataset,
+    Landscape,
+    LossRow,
+    Net,
+    lab2_dataset,
+    lab_net,
+    loss_landscape,
+    loss_row,
+    r_squared,
+    verdict,
+)
 from ..core._validate import check_choice, check_float, check_int
+from ..core.limits import LANDSCAPE_POINTS_MAX as LANDSCAPE_MAX
+from ..core.limits import LANDSCAPE_POINTS_MIN as LANDSCAPE_MIN
+from ..core.limits import MAX_SEED
+from ..core.limits import MAX_SPAN as SPAN_MAX
 from ..plots import HeatmapView, SurfaceView
 from ..plots.style import FrameStyle
 from ._base import Throttle, WidgetBase
 
-#: grid points per axis of the landscape offered by the widget (odd, so (0, 0) is on the grid)
-LANDSCAPE_MIN, LANDSCAPE_MAX = 5, 51
-#: largest span of the landscape
-SPAN_MAX = 100.0
-#: largest seed
-MAX_SEED = 2**31 - 1
 #: what the surface can show
 VIEWS: dict[str, str] = {"truth": "ground truth", "prediction": "prediction", "residual": "residual (ŷ − y)"}
-
-
-def lab_net() -> Net:
-    """The lab's Task 2.2 network: ``torch.manual_seed(999); TorchNet(2, 25, 1)``, as a core ``Net``.
-
-    The global random state is restored afterwards.
-    """
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(999)
-        return from_torch(TorchNet(2, 25, 1))
-
-
-@dataclass(frozen=True)
-class LossRow:
-    """One loss computed two ways, and its two baselines.
-
-    Attributes
-    ----------
-    name, label : str
-        Key in :data:`~mlp_widgets.core.LOSSES` and its label.
-    scratch, torch : float
-        From-scratch value and ``torch.nn`` value.
-    abs_diff : float
-        ``|scratch − torch|`` (``nan`` if either is not finite).
-    match : bool
-        ``torch.allclose`` of the two (equal infinities and NaNs match).
-    zero, mean : float
-        The loss of predicting 0 everywhere, and of predicting the target's mean.
-    """
-
-    name: str
-    label: str
-    scratch: float
-    torch: float
-    abs_diff: float
-    match: bool
-    zero: float
-    mean: float
-
-
-def loss_row(name: str, y: torch.Tensor, y_hat: torch.Tensor, huber_delta: float = 1.0) -> LossRow:
-    """Loss ``name`` of ``y_hat`` against ``y`` from scratch and from torch, with the two baselines."""
-    spec = LOSSES[name]
-    extra = {"delta": huber_delta} if name == "huber" else {}
-
-    def ours(prediction: torch.Tensor) -> torch.Tensor:
-        return spec.fn(y, prediction, huber_delta) if name == "huber" else spec.fn(y, prediction)
-
-    with torch.no_grad():
-        scratch = ours(y_hat)
-        theirs = core_torch_loss(name, y, y_hat, **extra)
-        zero = ours(torch.zeros_like(y))
-        mean = ours(torch.full_like(y, float(y.mean())))
-    match = bool(torch.allclose(scratch, theirs, rtol=1e-5, atol=1e-8, equal_nan=True))
-    a, b = float(scratch), float(theirs)
-    diff = abs(a - b) if math.isfinite(a) and math.isfinite(b) else math.nan
-    return LossRow(name, spec.label, a, b, diff, match, float(zero), float(mean))
-
-
-def verdict(row: LossRow, epsilon: float, r2: float, n_nonfinite: int = 0) -> str:
-    """One line that says whether the loss in ``row`` is good, trivial or bad on this target."""
-    label, value = row.label, row.scratch
-    ours = f"{label} {value:.3g}"
-    if n_nonfinite:
-        return (
-            f"{n_nonfinite} predictions are not finite (the weights are so large that the output overflows), "
-            f"so {ours} says nothing; predicting 0 would score {row.zero:.2g}."
-        )
-    if row.zero < epsilon:
-        return (
-            f"Predicting 0 already scores {row.zero:.2g} — below ε = {epsilon:g}: this threshold is too easy on "
-            f"this target (this network: {ours}, R² = {r2:.3g})."
-        )
-    if row.mean < epsilon:
-        return (
-            f"Predicting the mean already scores {row.mean:.2g} — below ε = {epsilon:g}: this threshold is too "
-            f"easy on this target (this network: {ours}, R² = {r2:.3g})."
-        )
-    if value >= row.zero:
-        return f"{ours} is no better than predicting 0 ({row.zero:.2g}): nothing learnt yet (R² = {r2:.3g})."
-    if value >= row.mean:
-        return (
-            f"{ours} beats predicting 0 ({row.zero:.2g}) but not predicting the mean ({row.mean:.2g}): "
-            f"R² = {r2:.3g} ≤ 0."
-        )
-    reached = f"below ε = {epsilon:g}" if value < epsilon else f"not yet below ε = {epsilon:g}"
-    return f"{ours} beats both baselines (0: {row.zero:.2g}, mean: {row.mean:.2g}), R² = {r2:.3g}; {reached}."
 
 
 def _fmt(value: float) -> str:

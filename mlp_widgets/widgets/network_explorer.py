@@ -32,18 +32,17 @@ import torch
 import traitlets
 from matplotlib.collections import LineCollection
 
-from ..core import Dataset, Net, lab2_dataset, mse_loss
+from ..core import Dataset, Net, lab2_dataset, lab_net, mse_loss, one_thread
 from ..core._validate import check_float, check_int
-from ..core.units import count_pieces, forward_parts, hidden_activations, one_thread, same_parameters, structure
+from ..core.limits import MAX_WEIGHT as WEIGHT_LIMIT
+from ..core.units import count_pieces, forward_parts, hidden_activations, kink_segments, same_parameters, structure
 from ..plots import HeatmapView, SurfaceView
-from ..plots.network import BIAS, NetworkGraphView, UnitPicturesView, kink_segments
+from ..plots.network import BIAS, NetworkGraphView, UnitPicturesView
 from ..plots.style import FrameStyle
 from ._base import Throttle, WidgetBase
 
 #: most hidden-unit pictures shown at once
 MAX_PICTURES = 16
-#: largest |value| a weight or bias may be given
-WEIGHT_LIMIT = 1000.0
 
 
 # -- the widget ---------------------------------------------------------------------------------
@@ -103,7 +102,7 @@ class NetworkExplorer(WidgetBase):
         super().__init__()
         self.max_pictures = check_int("Most pictures", max_pictures, 1, 64)
         self._style, self._backend = style, backend
-        self.net = net if net is not None else _lab_net()
+        self.net = net if net is not None else lab_net()
         self.dataset = dataset if dataset is not None else lab2_dataset()
         self._origin = self.net
         self._origin_loss = float("nan")
@@ -345,7 +344,7 @@ class NetworkExplorer(WidgetBase):
 
     def _on_net(self, change: dict) -> None:
         if change["new"] is None:
-            self.net = _lab_net()
+            self.net = lab_net()
             return
         old = change["old"]
         if not self._editing and old is not None and same_parameters(old, self.net):
@@ -498,9 +497,3 @@ class NetworkExplorer(WidgetBase):
         """Close every figure and child widget."""
         self._pending_edit = None
         super().close()
-
-
-def _lab_net() -> Net:
-    from .layer_builder import NetSpec
-
-    return NetSpec().build()

@@ -21,36 +21,21 @@ import ipywidgets as W
 import numpy as np
 import traitlets
 
-from ..core import Dataset, Net, baselines, lab2_dataset
+from ..config.specs import StepperSettings
+from ..core import STRATEGY_LABELS, Dataset, Net, baselines, lab2_dataset, lab_net, one_thread
 from ..core._validate import check_int
-from ..core.units import one_thread
 from ..plots import LineView, SurfaceView
 from ..plots.style import LINE_COLORS, FrameStyle
-from ..settings import StepperSettings
 from ._base import Throttle, WidgetBase
 from .search_histogram import HistogramPanel
 from .search_race import RacePanel
 
-#: strategy labels shown in the dropdown
-STRATEGY_LABELS: dict[str, str] = {
-    "redraw": "redraw (the lab's loop)",
-    "keep-best": "keep-best random search",
-    "perturb": "perturb (hill climbing)",
-    "gradient": "gradient descent (Adam)",
-}
 #: Play speeds: label -> steps per frame (0: as many as fit in a frame)
 SPEEDS: dict[str, int] = {"fastest": 0, "1 step / frame": 1, "10 steps / frame": 10, "100 steps / frame": 100}
 #: most points drawn per loss curve (longer histories are thinned evenly)
 MAX_CURVE_POINTS = 4000
 #: a change of ε or max iterations replays the (seeded, so identical) run up to this many steps
 MAX_REPLAY = 100_000
-
-
-def lab_net() -> Net:
-    """The lab's 2 → 25 → 1 ReLU network of Task 2.2 (``torch.manual_seed(999)``, then ``TorchNet``)."""
-    from .layer_builder import NetSpec
-
-    return NetSpec().build()
 
 
 def thin(n: int, max_points: int = MAX_CURVE_POINTS) -> np.ndarray | slice:

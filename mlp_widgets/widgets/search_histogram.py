@@ -10,12 +10,10 @@ import numpy as np
 
 from ..core import sample_losses
 from ..core._validate import check_int
+from ..core.limits import MAX_SAMPLES
 from ..plots.histogram import HistogramView
 from ..plots.style import LINE_COLORS, FrameStyle
 from ._base import WidgetBase
-
-#: largest number of random networks the panel samples
-MAX_SAMPLES = 200_000
 
 
 class HistogramPanel(WidgetBase):

@@ -11,14 +11,12 @@ import traitlets
 
 from ..core import TARGETS, Dataset, lab2_dataset, make_dataset
 from ..core._validate import check_choice, check_float, check_int
+from ..core.limits import GRID_LIMIT
+from ..core.limits import GRID_POINTS_MAX as POINTS_MAX
+from ..core.limits import GRID_POINTS_MIN as POINTS_MIN
 from ..plots import SurfaceView
 from ..plots.style import FrameStyle
 from ._base import WidgetBase
-
-#: points per axis offered by the widget
-POINTS_MIN, POINTS_MAX = 10, 200
-#: largest |grid start| and |grid end|
-GRID_LIMIT = 100.0
 
 
 def _param_hint(name: str, target: str) -> str:

@@ -1,7 +1,7 @@
 """Abandoned tabs: the kernel of a closed page is shut down after the idle timeout; an open page keeps working.
 
-Voilà is started with the CLI's own settings (:func:`mlp_widgets.cli.voila_argv`,
-i.e. :func:`~mlp_widgets.cli.voila_settings`) and a short idle timeout of 5 s
+Voilà is started with the CLI's own settings (:func:`mlp_widgets.app.cli.voila_argv`,
+i.e. :func:`~mlp_widgets.app.cli.voila_settings`) and a short idle timeout of 5 s
 (culling checks every 5 s, ``cull_connected=False``). Two pages are opened;
 the first tab is closed: its kernel process must exit within 45 s. The second
 page, left open (and idle) as long, must keep its kernel and still repaint
@@ -19,7 +19,7 @@ import psutil
 import pytest
 import voila_harness as harness
 
-from mlp_widgets.cli import dashboard_notebook, voila_argv, voila_settings
+from mlp_widgets.app.cli import dashboard_notebook, voila_argv, voila_settings
 
 pytestmark = pytest.mark.browser
 

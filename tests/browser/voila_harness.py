@@ -82,8 +82,8 @@ def voila_command(target: str | Path, port: int, *extra: str) -> list[str]:
 
 
 def dashboard_command(port: int, *extra: str) -> list[str]:
-    """``mlp-widgets dashboard`` (run as ``python -m mlp_widgets.cli``) on 127.0.0.1:``port``."""
-    return [sys.executable, "-m", "mlp_widgets.cli", "dashboard", "--no-browser", f"--port={port}", *extra]
+    """``mlp-widgets dashboard`` (run as ``python -m mlp_widgets.app.cli``) on 127.0.0.1:``port``."""
+    return [sys.executable, "-m", "mlp_widgets.app.cli", "dashboard", "--no-browser", f"--port={port}", *extra]
 
 
 @dataclass

@@ -11,47 +11,13 @@ parameters too, so running it gives the very numbers of the net:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
-from .core import Linear, Net
-from .core._validate import check_choice, check_float, check_int
-
-#: initialisation schemes the code can reproduce: torch's default plus the core's
-CODE_INIT_SCHEMES: tuple[str, ...] = ("torch", "lab", "normal", "uniform", "zeros")
+from ..config.specs import InitSpec
+from ..core import Linear, Net
 
 #: largest parameter count written out as literals
 MAX_LITERAL_PARAMS = 2000
-
-
-@dataclass(frozen=True)
-class InitSpec:
-    """How a net's parameters were drawn.
-
-    Attributes
-    ----------
-    scheme : {"torch", "lab", "normal", "uniform", "zeros"}
-        ``"torch"``: ``nn.Linear``'s own initialisation after
-        ``torch.manual_seed(seed)`` (Task 2.2's ``torch.manual_seed(999)``);
-        the others: :meth:`mlp_widgets.core.Linear.init_params` with a
-        ``torch.Generator().manual_seed(seed)``, layer by layer.
-    seed : int
-        The seed.
-    mean, std : float
-        Parameters of ``"normal"``.
-    """
-
-    scheme: str = "torch"
-    seed: int = 999
-    mean: float = 0.0
-    std: float = 0.02
-
-    def __post_init__(self) -> None:
-        check_choice("initialisation", self.scheme, CODE_INIT_SCHEMES)
-        check_int("seed", self.seed, 0, 2**63 - 1)
-        check_float("mean", self.mean)
-        check_float("std", self.std, lo=0.0)
 
 
 def _names(net: Net) -> list[str]:
@@ -218,3 +184,16 @@ def sequential_code(net: Net, *, init: InitSpec | None = None, variable: str = "
         lines += ["", *params]
     lines += ["", f"print({variable})"]
     return "\n".join(lines) + "\n"
+
+
+#: the two forms of code, by name
+CODE_STYLES: tuple[str, ...] = ("module", "sequential")
+
+
+def export_code(net: Net, style: str = "module", *, init: InitSpec | None = None) -> str:
+    """Runnable PyTorch code that rebuilds ``net`` with its weights: a ``"module"`` class or a ``"sequential"``."""
+    if style == "module":
+        return module_code(net, init=init)
+    if style == "sequential":
+        return sequential_code(net, init=init)
+    raise ValueError(f"style must be 'module' or 'sequential'; got {style!r}.")

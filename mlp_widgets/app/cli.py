@@ -1,4 +1,4 @@
-"""The ``mlp-widgets`` command: serve the dashboard with Voilà.
+"""The ``mlp-widgets`` command: serve the dashboard with Voilà (``dashboard``), print the lab's numbers (``demo``).
 
 ``mlp-widgets dashboard`` runs Voilà in this process on the dashboard notebook
 shipped inside the package (``mlp_widgets/app/dashboard.ipynb``), so it works
@@ -145,7 +145,7 @@ def _seconds(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``mlp-widgets``."""
-    from . import __version__
+    from .. import __version__
 
     parser = argparse.ArgumentParser(
         prog="mlp-widgets",
@@ -188,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="a dashboard config (.json, .yaml): target, network, search settings, tabs, hidden and fixed controls; "
         "checked before the server starts",
     )
+    commands.add_parser(
+        "demo",
+        help="print the lab's numbers from the core alone (no widgets)",
+        description="Print the lab's Task 2.2 network, its check against torch and its loss against the baselines.",
+    )
     return parser
 
 
@@ -198,7 +203,7 @@ def use_config(path: str) -> int:
     variable (Voilà's kernels inherit the server's environment), which
     ``Dashboard()`` reads.
     """
-    from .config import CONFIG_ENV, DashboardConfig
+    from ..config import CONFIG_ENV, DashboardConfig
 
     try:
         DashboardConfig.from_file(path)
@@ -291,6 +296,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             preheat=args.preheat,
             cull_idle_timeout=args.cull_idle,
         )
+    if args.command == "demo":
+        from .demo import main as demo
+
+        demo()
+        return 0
     parser.print_help()
     return 2
 

@@ -1,9 +1,11 @@
-"""The settings behind the widgets and the teachers' presets, in one place.
+"""The specs: what a widget's state is, checked, independent of any widget.
 
-:class:`NetSpec` is what builds the layer builder's network and
-:class:`StepperSettings` what sets up the random search. The widgets and
-:mod:`mlp_widgets.config` both use them, so a bound or a default is written
-once. No widget imports here: reading a preset needs none.
+:class:`NetSpec` builds the layer builder's network, :class:`InitSpec` says
+how its parameters were drawn, :class:`StepperSettings` sets up the random
+search and :class:`TargetSpec` samples the target on its grid. A widget holds
+one of them as its state; a preset (:mod:`mlp_widgets.config.presets`) reads
+into the same classes, so a bound or a default is written once. Nothing here
+imports widgets, plots or code generation: reading a preset needs none.
 
 ``checked(name=...)`` checks every field; ``name(field, label)`` gives the
 words used in a refusal — the widgets name the control (``"Seed must be …"``),
@@ -12,24 +14,47 @@ a preset names the field (``"config field 'network.seed' must be …"``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 
 import torch
 from torch import nn
 
-from .codegen import CODE_INIT_SCHEMES, InitSpec
-from .core import ACTIVATIONS, STRATEGIES, Dataset, Net, RandomSearch, from_torch, get_activation
-from .core._validate import check_choice, check_float, check_int
+from ..core import (
+    ACTIVATIONS,
+    INIT_SCHEMES,
+    STRATEGIES,
+    TARGETS,
+    Dataset,
+    Net,
+    RandomSearch,
+    from_torch,
+    get_activation,
+    make_dataset,
+)
+from ..core._validate import check_choice, check_float, check_int
+from ..core.limits import (
+    GRID_LIMIT,
+    GRID_POINTS_MAX,
+    GRID_POINTS_MIN,
+    MAX_CANDIDATES,
+    MAX_HIDDEN,
+    MAX_ITERS,
+    MAX_SEED,
+    MAX_WIDTH,
+)
 
-#: largest width of a hidden layer, and largest number of inputs / outputs, the widgets offer
-MAX_WIDTH = 256
-#: largest number of hidden layers
-MAX_HIDDEN = 8
-#: largest seed
-MAX_SEED = 2**31 - 1
-#: largest max-iterations and batch size of the search
-MAX_ITERS, MAX_BATCH = 1_000_000, 4096
+#: how a network's parameters are drawn: torch's own (Task 2.2), then the core's schemes, in plain words
+INIT_LABELS: dict[str, str] = {
+    "torch": "torch default (nn.Linear, as in Task 2.2)",
+    "lab": "lab's init_params: W ~ N(0, 1), b ~ U[0, 1)",
+    "normal": "normal N(mean, std²), b = 0 (Task 1.12)",
+    "uniform": "uniform ±1/√N_in",
+    "zeros": "zeros",
+}
+assert tuple(INIT_LABELS)[1:] == INIT_SCHEMES, "one label per scheme of Linear.init_params"
+#: the schemes a NetSpec (and the generated code) can reproduce
+INIT_CHOICES: tuple[str, ...] = tuple(INIT_LABELS)
 
 #: ``name(field, label) -> words naming the value in a message``
 Namer = Callable[[str, str], str]
@@ -37,6 +62,35 @@ Namer = Callable[[str, str], str]
 
 def _label(field: str, label: str) -> str:
     return label
+
+
+@dataclass(frozen=True)
+class InitSpec:
+    """How a net's parameters were drawn.
+
+    Attributes
+    ----------
+    scheme : {"torch", "lab", "normal", "uniform", "zeros"}
+        ``"torch"``: ``nn.Linear``'s own initialisation after
+        ``torch.manual_seed(seed)`` (Task 2.2's ``torch.manual_seed(999)``);
+        the others: :meth:`mlp_widgets.core.Linear.init_params` with a
+        ``torch.Generator().manual_seed(seed)``, layer by layer.
+    seed : int
+        The seed.
+    mean, std : float
+        Parameters of ``"normal"``.
+    """
+
+    scheme: str = "torch"
+    seed: int = 999
+    mean: float = 0.0
+    std: float = 0.02
+
+    def __post_init__(self) -> None:
+        check_choice("initialisation", self.scheme, INIT_CHOICES)
+        check_int("seed", self.seed, 0, MAX_SEED)
+        check_float("mean", self.mean)
+        check_float("std", self.std, lo=0.0)
 
 
 @dataclass(frozen=True)
@@ -80,7 +134,7 @@ class NetSpec:
                 for i, a in enumerate(self.activations)
             ),
             n_out=check_int(name("n_out", "Number of outputs"), self.n_out, 1, MAX_WIDTH),
-            init=check_choice(name("init", "initialisation"), self.init, CODE_INIT_SCHEMES),
+            init=check_choice(name("init", "initialisation"), self.init, INIT_CHOICES),
             seed=check_int(name("seed", "Seed"), self.seed, 0, MAX_SEED),
             mean=check_float(name("mean", "Mean"), self.mean, lo=-100.0, hi=100.0),
             std=check_float(name("std", "Std"), self.std, lo=0.0, hi=100.0),
@@ -88,7 +142,7 @@ class NetSpec:
 
     @property
     def init_spec(self) -> InitSpec:
-        """How the parameters are drawn (for :mod:`mlp_widgets.codegen`)."""
+        """How the parameters are drawn (for :mod:`mlp_widgets.export.code`)."""
         return InitSpec(self.init, self.seed, self.mean, self.std)
 
     def build(self) -> Net:
@@ -143,7 +197,7 @@ class StepperSettings:
             sigma=check_float(name("sigma", "Noise scale σ"), self.sigma, lo=0.0, hi=100.0),
             adapt_sigma=self.adapt_sigma,
             lr=check_float(name("lr", "Learning rate"), self.lr, lo=0.0, lo_open=True, hi=100.0),
-            batch_size=check_int(name("batch_size", "Batch size"), self.batch_size, 1, MAX_BATCH),
+            batch_size=check_int(name("batch_size", "Candidates per step"), self.batch_size, 1, MAX_CANDIDATES),
             seed=check_int(name("seed", "Seed"), self.seed, 0, MAX_SEED),
         )
 
@@ -153,3 +207,46 @@ class StepperSettings:
         if self.strategy == "gradient":
             kwargs["batch_size"] = 1
         return RandomSearch(net, dataset, **kwargs)
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """The target: its ``name`` in :data:`~mlp_widgets.core.TARGETS`, its ``params``, and the grid.
+
+    The grid is ``[lo, hi]²`` with ``n`` points per axis; the defaults are the
+    lab's Gaussian on its 50×50 grid over ``[-2, 2]²``. ``params`` may leave
+    parameters out: :meth:`checked` fills in their defaults.
+    """
+
+    name: str = "gaussian"
+    params: Mapping[str, float] = field(default_factory=lambda: TARGETS["gaussian"].defaults())
+    lo: float = -2.0
+    hi: float = 2.0
+    n: int = 50
+
+    def checked(self, name: Namer = _label) -> TargetSpec:
+        """This spec with every value checked and every parameter filled in; raises ``ValueError`` otherwise."""
+        target = check_choice(name("name", "target"), self.name, tuple(TARGETS))
+        if not isinstance(self.params, Mapping):
+            raise ValueError(f"{name('params', 'The parameters')} must be a mapping of values; got {self.params!r}.")
+        spec = TARGETS[target]
+        labels = {key: p.label or key for key, p in spec.params.items()}
+        params = spec.checked(self.params, lambda key: name(f"params.{key}", labels.get(key, key)))
+        lo = check_float(name("lo", "The grid start"), self.lo, lo=-GRID_LIMIT, hi=GRID_LIMIT)
+        hi = check_float(name("hi", "The grid end"), self.hi, lo=-GRID_LIMIT, hi=GRID_LIMIT)
+        if not lo < hi:
+            raise ValueError(
+                f"{name('lo', 'The grid start')} must be below {name('hi', 'the grid end')}; got {lo:g} and {hi:g}."
+            )
+        n = check_int(name("n", "Points per axis"), self.n, GRID_POINTS_MIN, GRID_POINTS_MAX)
+        return TargetSpec(target, params, lo, hi, n)
+
+    @classmethod
+    def of(cls, dataset: Dataset) -> TargetSpec:
+        """The spec a dataset was sampled from."""
+        return cls(dataset.target, dict(dataset.params), dataset.lo, dataset.hi, dataset.n)
+
+    def dataset(self) -> Dataset:
+        """The target sampled on its grid (checks the spec first)."""
+        spec = self.checked()
+        return make_dataset(spec.name, spec.lo, spec.hi, spec.n, **spec.params)

@@ -27,97 +27,11 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from .core import TARGETS, Dataset, make_dataset
-from .core._validate import check_choice, check_float, check_int
-from .settings import NetSpec, StepperSettings
+from .names import CONTROLS, PARTS, TABS
+from .specs import NetSpec, StepperSettings, TargetSpec
 
 #: environment variable naming a config file that ``Dashboard()`` reads when given no config
 CONFIG_ENV = "MLP_WIDGETS_CONFIG"
-
-#: (tab key, tab title) of the dashboard, in the order of the lab
-TABS: tuple[tuple[str, str], ...] = (
-    ("activations", "1 · Activations"),
-    ("network", "2 · Build a network"),
-    ("loss", "3 · Target & loss"),
-    ("search", "4 · Random search"),
-    ("explorer", "5 · Network explorer"),
-)
-
-#: dashboard part that owns each control-name prefix
-PARTS: dict[str, str] = {
-    "activations": "activations",
-    "builder": "builder",
-    "target": "target",
-    "loss": "inspector",
-    "search": "stepper",
-    "explorer": "explorer",
-    "export": "export",
-}
-
-#: control name -> attribute of its part (the part is ``PARTS[name.split(".")[0]]``)
-CONTROLS: dict[str, str] = {
-    "activations.select": "select",
-    "activations.range": "range_slider",
-    "activations.derivative": "derivative_box",
-    "activations.neuron": "neuron_dropdown",
-    "activations.w1": "w1_slider",
-    "activations.w2": "w2_slider",
-    "activations.b": "b_slider",
-    "builder.inputs": "n_in_box",
-    "builder.outputs": "n_out_box",
-    "builder.batch_size": "batch_box",
-    "builder.layers": "layers_box",
-    "builder.add_layer": "add_button",
-    "builder.init": "init_dropdown",
-    "builder.mean": "mean_box",
-    "builder.std": "std_box",
-    "builder.seed": "seed_box",
-    "builder.reset": "reset_button",
-    "builder.new_seed": "new_seed_button",
-    "target.name": "target_dropdown",
-    "target.params": "params_box",
-    "target.lo": "lo_box",
-    "target.hi": "hi_box",
-    "target.n": "points_box",
-    "loss.view": "view_toggle",
-    "loss.loss": "loss_dropdown",
-    "loss.epsilon": "epsilon_box",
-    "loss.delta": "delta_box",
-    "loss.landscape": "compute_button",
-    "loss.landscape_grid": "grid_slider",
-    "loss.landscape_span": "span_box",
-    "loss.landscape_seed": "seed_box",
-    "loss.log": "log_checkbox",
-    "search.strategy": "strategy_dropdown",
-    "search.epsilon": "epsilon_box",
-    "search.max_iters": "max_iters_box",
-    "search.weight_range": "weight_box",
-    "search.bias_range": "bias_box",
-    "search.sigma": "sigma_box",
-    "search.adapt_sigma": "adapt_box",
-    "search.lr": "lr_box",
-    "search.batch_size": "batch_box",
-    "search.seed": "seed_box",
-    "search.step": "step_button",
-    "search.play": "play",
-    "search.run": "run_button",
-    "search.reset": "reset_button",
-    "search.speed": "speed_dropdown",
-    "explorer.layer": "layer_dropdown",
-    "explorer.from": "from_dropdown",
-    "explorer.to": "to_dropdown",
-    "explorer.slider": "value_slider",
-    "explorer.value": "value_box",
-    "explorer.pictures": "pictures_dropdown",
-    "export.save_json": "save_json_button",
-    "export.save_torch": "save_torch_button",
-    "export.load": "upload",
-    "export.code": "code_button",
-    "export.png": "png_button",
-}
-
-# bounds of the target explorer's grid controls
-POINTS_MIN, POINTS_MAX, GRID_LIMIT = 10, 200, 100.0
 
 Pathish = str | PathLike
 
@@ -167,39 +81,20 @@ def _section(data: Any, path: str, cls: type) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class TargetConfig:
-    """The target: its ``name`` in :data:`~mlp_widgets.core.TARGETS`, ``params``, grid ``[lo, hi]²`` with ``n`` points.
+class TargetConfig(TargetSpec):
+    """The ``target`` section: the fields and bounds of :class:`~mlp_widgets.config.specs.TargetSpec`.
 
     ``params`` always holds every parameter of the target (the defaults filled in).
     """
-
-    name: str = "gaussian"
-    params: dict = field(default_factory=lambda: TARGETS["gaussian"].defaults())
-    lo: float = -2.0
-    hi: float = 2.0
-    n: int = 50
 
     @classmethod
     def from_dict(cls, data: Any) -> TargetConfig:
         """Read and check the ``target`` section."""
         raw = _section(data, "target", cls)
-        d = cls()
-        name = check_choice(_name("target.name"), raw.get("name", d.name), tuple(TARGETS))
-        spec = TARGETS[name]
-        raw_params = raw.get("params", {}) or {}
-        if not isinstance(raw_params, Mapping):
-            raise ValueError(f"{_name('target.params')} must be a mapping of parameter values; got {raw_params!r}.")
-        params = spec.checked(raw_params, lambda key: _name(f"target.params.{key}"))
-        lo = check_float(_name("target.lo"), raw.get("lo", d.lo), lo=-GRID_LIMIT, hi=GRID_LIMIT)
-        hi = check_float(_name("target.hi"), raw.get("hi", d.hi), lo=-GRID_LIMIT, hi=GRID_LIMIT)
-        if not lo < hi:
-            raise ValueError(f"config fields 'target.lo' and 'target.hi' must have lo < hi; got {lo:g} and {hi:g}.")
-        n = check_int(_name("target.n"), raw.get("n", d.n), POINTS_MIN, POINTS_MAX)
-        return cls(name, params, lo, hi, n)
-
-    def dataset(self) -> Dataset:
-        """The target sampled on its grid."""
-        return make_dataset(self.name, self.lo, self.hi, self.n, **self.params)
+        if "params" in raw and raw["params"] is None:
+            raw["params"] = {}
+        spec = TargetSpec(**raw).checked(lambda key, label: _name(f"target.{key}"))
+        return cls(spec.name, spec.params, spec.lo, spec.hi, spec.n)
 
 
 @dataclass(frozen=True)
@@ -418,32 +313,12 @@ def parse_text(text: str, suffix: str, name: str = "the config") -> Any:
         raise ValueError(f"{name} is not valid YAML{where}.") from None
 
 
-def control_part(name: str) -> tuple[str, str]:
-    """``(dashboard part, attribute)`` of a control name of :data:`CONTROLS`.
-
-    Raises
-    ------
-    ValueError
-        If no control has that name.
-    """
-    if name not in CONTROLS:
-        raise ValueError(
-            f"There is no control named {name!r}; controls are named '<part>.<control>', e.g. 'builder.seed' "
-            f"(see mlp_widgets.config.CONTROLS)."
-        )
-    return PARTS[name.split(".", 1)[0]], CONTROLS[name]
-
-
 __all__ = [
     "CONFIG_ENV",
-    "CONTROLS",
-    "PARTS",
-    "TABS",
     "DashboardConfig",
     "NetworkConfig",
     "SearchConfig",
     "TargetConfig",
     "UIConfig",
-    "control_part",
     "parse_text",
 ]

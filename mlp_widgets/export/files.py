@@ -1,27 +1,31 @@
-"""Save and load networks (torch file, JSON), export PyTorch code and figures.
+"""Network files: a network as JSON or as a torch file, and back; figures as PNG.
 
-Everything that reads a file checks it and refuses a malformed one with a
-``ValueError`` that names the bad field, so a widget can show the sentence and
-keep what is on screen.
+Every reader takes a path, the file's bytes, or an open binary file (an
+upload arrives as bytes), checks what it reads and refuses a malformed file
+with a ``ValueError`` that names the file and the bad field, so a widget can
+show the sentence and keep what is on screen.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 
-from .core import ACTIVATIONS, Activation, Linear, Net, get_activation, to_torch
-from .core.linear import MAX_WIDTH
+from ..core import ACTIVATIONS, Activation, Linear, Net, get_activation, to_torch
+from ..core.limits import MAX_WIDTH
 
 #: identifies our files
 FORMAT = "mlp_widgets.net"
 VERSION = 1
 
 Pathish = str | PathLike
+#: what a reader takes: a path, the file's bytes, or an open binary file
+Source = Pathish | bytes | bytearray | memoryview | BinaryIO
 
 
 # -- net <-> plain dict ---------------------------------------------------------------------------
@@ -122,52 +126,85 @@ def net_from_dict(data: dict[str, Any]) -> Net:
 
 
 # -- files ----------------------------------------------------------------------------------------
+def _read(source: Source, name: str | None) -> tuple[bytes, str]:
+    """The bytes of ``source`` and the name its refusals use."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), name or "the file"
+    if hasattr(source, "read"):
+        data = source.read()
+        if not isinstance(data, bytes):
+            raise ValueError(f"{name or 'The file'} must be opened in binary mode ('rb').")
+        return data, name or str(getattr(source, "name", "the file"))
+    path = Path(source)
+    try:
+        return path.read_bytes(), name or path.name
+    except OSError as exc:
+        raise ValueError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+
+
+def _suffix(source: Source, name: str | None) -> str:
+    if name is not None:
+        return Path(name).suffix.lower()
+    if isinstance(source, (str, PathLike)):
+        return Path(source).suffix.lower()
+    return Path(str(getattr(source, "name", ""))).suffix.lower()
+
+
+def json_bytes(net: Net) -> bytes:
+    """``net`` as the JSON file :func:`save_json` writes (architecture, activations, weights)."""
+    return json.dumps(net_to_dict(net), indent=1).encode("utf-8")
+
+
 def save_json(net: Net, path: Pathish) -> Path:
-    """Write ``net`` as JSON (architecture, activations, weights); return the path."""
+    """Write ``net`` as JSON; return the path."""
     path = Path(path)
-    path.write_text(json.dumps(net_to_dict(net), indent=1))
+    path.write_bytes(json_bytes(net))
     return path
 
 
-def load_json(path: Pathish) -> Net:
-    """Read a network written by :func:`save_json`.
+def load_json(source: Source, *, name: str | None = None) -> Net:
+    """Read a network written by :func:`save_json` (a path, bytes or a binary file; ``name`` names it).
 
     Raises
     ------
     ValueError
-        If the file is missing, not JSON, or malformed (the message names the field).
+        If the file cannot be read, is not JSON, or is malformed (the message names the field).
     """
-    path = Path(path)
+    data, name = _read(source, name)
     try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ValueError(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    try:
-        data = json.loads(text)
+        parsed = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{name} is not a text file in UTF-8, so it is not JSON.") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
-    return net_from_dict(data)
+        raise ValueError(f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
+    return net_from_dict(parsed)
 
 
-def save_torch(net: Net, path: Pathish) -> Path:
-    """Write the ``state_dict`` of ``to_torch(net)`` (an ``nn.Sequential``) plus the architecture.
+def torch_bytes(net: Net) -> bytes:
+    """``net`` as the torch file :func:`save_torch` writes.
 
-    The file loads with plain torch: ``torch.load(path)["state_dict"]`` fits
-    ``nn.Sequential`` built from ``torch.load(path)["architecture"]``; with this
-    package, :func:`load_torch` rebuilds the network.
+    It holds the ``state_dict`` of ``to_torch(net)`` (an ``nn.Sequential``) and
+    the architecture, so it loads with plain torch:
+    ``torch.load(path)["state_dict"]`` fits ``nn.Sequential`` built from
+    ``torch.load(path)["architecture"]``; :func:`load_torch` rebuilds the network.
     """
-    path = Path(path)
     spec = net_to_dict(net)
     for layer in spec["layers"]:
         layer.pop("weight", None)
         layer.pop("bias", None)
-    torch.save(
-        {"format": FORMAT, "version": VERSION, "architecture": spec, "state_dict": to_torch(net).state_dict()}, path
-    )
+    buf = io.BytesIO()
+    torch.save({"format": FORMAT, "version": VERSION, "architecture": spec, "state_dict": to_torch(net).state_dict()}, buf)
+    return buf.getvalue()
+
+
+def save_torch(net: Net, path: Pathish) -> Path:
+    """Write ``net`` as a torch file (see :func:`torch_bytes`); return the path."""
+    path = Path(path)
+    path.write_bytes(torch_bytes(net))
     return path
 
 
-def load_torch(path: Pathish) -> Net:
+def load_torch(source: Source, *, name: str | None = None) -> Net:
     """Read a network written by :func:`save_torch` (loaded with ``weights_only=True``: no code runs).
 
     Raises
@@ -175,16 +212,16 @@ def load_torch(path: Pathish) -> Net:
     ValueError
         If the file cannot be read or does not hold what :func:`save_torch` writes.
     """
-    path = Path(path)
+    raw, name = _read(source, name)
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        data = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same sentence
-        raise ValueError(f"{path.name} is not a torch file this package can read ({type(exc).__name__}).") from None
+        raise ValueError(f"{name} is not a torch file this package can read ({type(exc).__name__}).") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValueError(f"{path.name} was not written by mlp_widgets.io.save_torch (no 'format' field).")
+        raise ValueError(f"{name} was not written by mlp_widgets.export.save_torch (no 'format' field).")
     arch, state = data.get("architecture"), data.get("state_dict")
     if not isinstance(arch, dict) or not isinstance(state, dict):
-        raise ValueError(f"{path.name} lacks the 'architecture' or 'state_dict' field.")
+        raise ValueError(f"{name} lacks the 'architecture' or 'state_dict' field.")
     layers = []
     for i, layer in enumerate(_field(arch, "layers", "architecture.")):
         layer = dict(layer)
@@ -197,30 +234,20 @@ def load_torch(path: Pathish) -> Net:
     return net_from_dict({**arch, "layers": layers})
 
 
-def load(path: Pathish) -> Net:
-    """Load a network from a ``.json`` or a torch (``.pt``/``.pth``) file, by its ending."""
-    suffix = Path(path).suffix.lower()
+def load(source: Source, *, name: str | None = None) -> Net:
+    """Load a network from a ``.json`` or a torch (``.pt``/``.pth``) file, by the ending of its name."""
+    suffix = _suffix(source, name)
     if suffix == ".json":
-        return load_json(path)
+        return load_json(source, name=name)
     if suffix in (".pt", ".pth"):
-        return load_torch(path)
-    raise ValueError(f"Give a .json, .pt or .pth file; got {Path(path).name!r}.")
+        return load_torch(source, name=name)
+    shown = name if name is not None else (Path(source).name if isinstance(source, (str, PathLike)) else "the file")
+    raise ValueError(f"Give a .json, .pt or .pth file; got {shown!r}.")
 
 
 def is_finite_net(net: Net) -> bool:
     """Whether every parameter of ``net`` is finite."""
     return all(bool(torch.isfinite(p).all()) for p in net.parameters())
-
-
-def export_code(net: Net, style: str = "module") -> str:
-    """Runnable PyTorch code that rebuilds ``net`` with its weights (``"module"`` or ``"sequential"``)."""
-    from .codegen import module_code, sequential_code
-
-    if style == "module":
-        return module_code(net)
-    if style == "sequential":
-        return sequential_code(net)
-    raise ValueError(f"style must be 'module' or 'sequential'; got {style!r}.")
 
 
 def save_png(fig: Any, path: Pathish, dpi: float | None = None) -> Path:
@@ -234,8 +261,8 @@ def save_png(fig: Any, path: Pathish, dpi: float | None = None) -> Path:
 __all__ = [
     "FORMAT",
     "VERSION",
-    "export_code",
     "is_finite_net",
+    "json_bytes",
     "load",
     "load_json",
     "load_torch",
@@ -244,4 +271,5 @@ __all__ = [
     "save_json",
     "save_png",
     "save_torch",
+    "torch_bytes",
 ]

@@ -1,10 +1,10 @@
-"""Lab 2 in a few lines of the core: ``python -m mlp_widgets.demo``."""
+"""Lab 2 in a few lines of the core: ``mlp-widgets demo`` (or ``python -m mlp_widgets.app.demo``)."""
 
 from __future__ import annotations
 
 import torch
 
-from .core import TorchNet, baselines, compare, from_torch, lab2_dataset, mse_loss
+from ..core import TorchNet, baselines, compare, from_torch, lab2_dataset, mse_loss
 
 
 def main() -> None:
