@@ -232,7 +232,7 @@ def test_ipympl_canvas_is_created_updated_and_closed():
     # picture); after a pause, a diff
     import time
 
-    from mlp_widgets.plots.figure import WHOLE_FRAME_GAP
+    from mlp_widgets.plots._ipympl import WHOLE_FRAME_GAP
 
     canvas = view.fig.canvas
     modes = []

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import logging
-import time
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -30,6 +29,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..core._validate import check_choice
+from . import _ipympl
 from .style import FrameStyle, get_style
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 BACKENDS: tuple[str, ...] = ("auto", "agg", "ipympl")
 
 _OPEN: weakref.WeakSet[Figure] = weakref.WeakSet()
-_counter = [0]
 
 
 def in_kernel() -> bool:
@@ -49,14 +48,6 @@ def in_kernel() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and getattr(shell, "kernel", None) is not None
-
-
-def _ipympl_available() -> bool:
-    try:
-        import ipympl.backend_nbagg  # noqa: F401
-    except ImportError:  # pragma: no cover - ipympl is a dependency
-        return False
-    return True
 
 
 def new_figure(style: str | FrameStyle | None = None, backend: str = "auto") -> Figure:
@@ -77,54 +68,14 @@ def new_figure(style: str | FrameStyle | None = None, backend: str = "auto") -> 
     style = get_style(style)
     backend = check_choice("backend", backend, BACKENDS)
     if backend == "auto":
-        backend = "ipympl" if in_kernel() and _ipympl_available() else "agg"
+        backend = "ipympl" if in_kernel() and _ipympl.available() else "agg"
     fig = Figure(figsize=style.figsize, dpi=style.dpi)
     if backend == "ipympl":
-        from ipympl.backend_nbagg import Canvas, FigureManager
-
-        _counter[0] += 1
-        canvas = Canvas(fig)
-        FigureManager(canvas, _counter[0])  # an int: matplotlib formats it with {:d}
-        if not style.hidpi:
-            # keep one canvas pixel per figure pixel: a 2× screen would quadruple every frame
-            canvas.handle_set_device_pixel_ratio = lambda event: None
-            canvas.handle_set_dpi_ratio = lambda event: None
-        _guard_frames(canvas)
+        _ipympl.attach_canvas(fig, hidpi=style.hidpi)
     else:
         FigureCanvasAgg(fig)
     _OPEN.add(fig)
     return fig
-
-
-#: a frame that follows the previous one within this many seconds is sent whole (see _guard_frames)
-WHOLE_FRAME_GAP = 0.25
-
-
-def _guard_frames(canvas: Any) -> None:
-    """Make an ipympl canvas send a frame whole, not as a diff, when it follows the previous one closely.
-
-    ipympl's front-end shows a frame by pointing one ``Image`` at it; when the
-    next frame arrives before that image has loaded (a few quick steps, Play, a
-    fast drag), the first is dropped. A dropped *diff* would leave the picture
-    wrong for good — later diffs paint over a stale image (seen in the browser:
-    curves drawn on old axes). So a frame sent within :data:`WHOLE_FRAME_GAP`
-    of the previous one is sent whole, which repairs whatever was dropped
-    before it; a frame after a pause is a diff, small on a slow link (Binder),
-    where the transfer itself spaces the frames out.
-    """
-    get_diff_image = canvas.get_diff_image
-    last = [-float("inf")]
-
-    def frame() -> bytes | None:
-        if not canvas._png_is_old:
-            return None
-        now = time.monotonic()
-        if now - last[0] < WHOLE_FRAME_GAP:
-            canvas._force_full = True
-        last[0] = now
-        return get_diff_image()
-
-    canvas.get_diff_image = frame
 
 
 def close_figure(fig: Figure) -> None:
@@ -143,7 +94,7 @@ def open_figures() -> int:
 
 def is_widget_canvas(fig: Figure) -> bool:
     """Whether the figure's canvas is an ipympl widget (to be embedded as is)."""
-    return type(fig.canvas).__module__.startswith("ipympl")
+    return _ipympl.is_canvas(fig)
 
 
 def png_bytes(fig: Figure, dpi: float | None = None) -> bytes:

@@ -1,0 +1,81 @@
+"""Every use of ipympl's private API, in one place, with why it is needed.
+
+ipympl (checked against 0.10.0, on matplotlib 3.11) renders a figure in the
+kernel and sends each redraw to the browser as a PNG. Two of its defaults cost
+our users: we change them here, and only here.
+
+* **Whole frames after quick successions.** ipympl sends a redraw as a *diff*
+  against the previous frame when it can. Its front-end shows a frame by
+  pointing one ``Image`` at it; when the next frame arrives before that image
+  has loaded (a few quick steps, Play, a fast drag), the first is dropped. A
+  dropped diff leaves the picture wrong for good — later diffs paint over a
+  stale image (seen in the browser: curves drawn on old axes). This is
+  matplotlib/matplotlib#19116 ("Stale information drawn by nbAgg"), still
+  open. So a frame sent within :data:`WHOLE_FRAME_GAP` of the previous one is
+  sent whole, which repairs whatever was dropped before it; a frame after a
+  pause stays a diff, small on a slow link (Binder), where the transfer itself
+  spaces the frames out. It relies on ``Canvas._png_is_old``, ``_force_full``
+  and ``get_diff_image``.
+* **One canvas pixel per figure pixel.** On a high-DPI screen ipympl asks the
+  kernel to render at the screen's device-pixel ratio, which quadruples every
+  frame on a 2× screen. The default style keeps one canvas pixel per figure
+  pixel by ignoring ``handle_set_device_pixel_ratio`` / ``handle_set_dpi_ratio``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from matplotlib.figure import Figure
+
+#: a frame that follows the previous one within this many seconds is sent whole
+WHOLE_FRAME_GAP = 0.25
+#: the ipympl version these overrides were checked against
+CHECKED_WITH = "0.10.0"
+
+_counter = [0]
+
+
+def available() -> bool:
+    """Whether ipympl can be imported here."""
+    try:
+        import ipympl.backend_nbagg  # noqa: F401
+    except ImportError:  # pragma: no cover - ipympl is a dependency
+        return False
+    return True
+
+
+def attach_canvas(fig: Figure, *, hidpi: bool) -> Any:
+    """Give ``fig`` an ipympl ``Canvas`` (a widget) with the overrides above; return the canvas."""
+    from ipympl.backend_nbagg import Canvas, FigureManager
+
+    _counter[0] += 1
+    canvas = Canvas(fig)
+    FigureManager(canvas, _counter[0])  # an int: matplotlib formats the figure number with {:d}
+    if not hidpi:
+        canvas.handle_set_device_pixel_ratio = lambda event: None
+        canvas.handle_set_dpi_ratio = lambda event: None
+    _send_whole_frames_in_quick_succession(canvas)
+    return canvas
+
+
+def _send_whole_frames_in_quick_succession(canvas: Any) -> None:
+    get_diff_image = canvas.get_diff_image
+    last = [-float("inf")]
+
+    def frame() -> bytes | None:
+        if not canvas._png_is_old:
+            return None
+        now = time.monotonic()
+        if now - last[0] < WHOLE_FRAME_GAP:
+            canvas._force_full = True
+        last[0] = now
+        return get_diff_image()
+
+    canvas.get_diff_image = frame
+
+
+def is_canvas(fig: Figure) -> bool:
+    """Whether the figure's canvas is an ipympl widget (to be embedded as is)."""
+    return type(fig.canvas).__module__.startswith("ipympl")
