@@ -96,9 +96,7 @@ def test_the_wheel_ships_the_dashboard_notebook(tmp_path):
         text=True,
         timeout=120,
     )
-    if result.returncode != 0 and "hatchling" in result.stderr:
-        pytest.skip(f"cannot build a wheel offline without hatchling: {result.stderr[-200:]}")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stderr  # hatchling is in the test extra: no excuse to skip
     (wheel,) = tmp_path.glob("mlp_widgets-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "mlp_widgets/app/dashboard.ipynb" in names
@@ -106,11 +104,14 @@ def test_the_wheel_ships_the_dashboard_notebook(tmp_path):
 
 
 def test_console_script_points_at_main():
-    tomllib = pytest.importorskip("tomllib")
+    import tomllib
+
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"].get("scripts", {})
-    if "mlp-widgets" not in scripts:
-        pytest.skip("pyproject.toml does not declare the mlp-widgets console script yet")
-    assert scripts["mlp-widgets"] == "mlp_widgets.app.cli:main"
+    assert scripts.get("mlp-widgets") == "mlp_widgets.app.cli:main"
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "mlp-widgets"]
+    assert script.load() is cli.main  # the installed script runs this very function
 
 
 def _voila_app(argv: list[str]):

@@ -175,7 +175,7 @@ def _chunk_for(layout: ParamLayout, n_points: int) -> int:
 
 def auto_threads(layout: ParamLayout, n_points: int) -> int | None:
     """1 for small networks (splitting their small products costs more than it saves, and much
-    more on a busy machine: measured 0.2 s with 1 thread vs 0.3–1.6 s with 2 for the lab's 51×51);
+    more on a busy machine; ``benchmarks/bench_landscape.py`` compares them);
     ``None`` (torch's own setting) for bigger ones."""
     work = n_points * sum(o * i for o, i in layout.shapes)
     return 1 if work < _SMALL_WORK else None
