@@ -63,12 +63,19 @@ _OWNER_NAMES = {
 }
 
 
+#: the builtins the checker calls; the rest are not watched (ipykernel swaps ``input`` in every cell)
+_BUILTINS = frozenset(
+    "abs all any bool callable dict enumerate float getattr hasattr id int isinstance issubclass iter len list "
+    "max min next range repr round set sorted str sum super tuple type vars zip".split()
+)
+
+
 def _record() -> list[tuple[Any, str, Any]]:
     return [
         (owner, name, value)
         for owner in _OWNERS
         for name, value in vars(owner).items()
-        if callable(value) and not isinstance(value, types.ModuleType)
+        if callable(value) and not isinstance(value, types.ModuleType) and (owner is not builtins or name in _BUILTINS)
     ]
 
 
