@@ -112,7 +112,7 @@ def test_patching_torch_before_the_check_is_reported_and_undone():
     first = result.cases[0]
     assert first.name == "torch's functions are torch's own" and not first.passed
     assert "torch.equal" in first.message and "torch.Tensor.__eq__" in first.message
-    assert all(case.passed for case in result.cases[1:])  # the real sigmoid is judged with the real torch
+    assert all(case.passed for case in result.cases[1:]), str(result)  # the real sigmoid is judged with the real torch
     assert not result.passed
 
 
@@ -344,3 +344,26 @@ BLANK = [
 def test_a_blank_template_fails_every_case(check, blank):
     result = check(blank)
     assert [case.name for case in result.cases if case.passed] == [], str(result)
+
+
+def test_grad_mode_is_put_back_after_each_case():
+    """Student code that switches autograd off (or a time-out inside its no_grad block) does not leak out."""
+
+    class GradOff:
+        def forward(self, x):
+            torch.set_grad_enabled(False)
+            return 1 / (1 + torch.exp(-x))
+
+    def stuck_without_grad(x):
+        while True:
+            with torch.no_grad():
+                x = x * 1.0
+
+    class Stuck:
+        forward = staticmethod(stuck_without_grad)
+
+    assert not check_sigmoid(GradOff).passed
+    assert torch.is_grad_enabled()
+    for _ in range(3):
+        check_sigmoid(Stuck, time_limit=0.2)
+        assert torch.is_grad_enabled()

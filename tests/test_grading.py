@@ -118,8 +118,22 @@ def test_given_code_is_locked_and_grade_ids_are_unique():
 #: solution cell (grade id) of each task whose code wrong_implementations.py gets wrong, by name prefix
 TASK_CELLS = {"1.2": "linear", "1.7": "sigmoid", "1.9": "net", "1.11": "torchnet", "3.1": "mse", "4.1": "random_search"}
 #: the lab's name for each task's code
-LAB_NAMES = {"1.2": "Linear", "1.7": "Sigmoid", "1.9": "Net", "1.11": "TorchNet", "3.1": "MSE_loss", "4.1": "random_search"}
-PREFIXES = (("TorchNet", "1.11"), ("Linear", "1.2"), ("Sigmoid", "1.7"), ("Net", "1.9"), ("mse_", "3.1"), ("search_", "4.1"))
+LAB_NAMES = {
+    "1.2": "Linear",
+    "1.7": "Sigmoid",
+    "1.9": "Net",
+    "1.11": "TorchNet",
+    "3.1": "MSE_loss",
+    "4.1": "random_search",
+}
+PREFIXES = (
+    ("TorchNet", "1.11"),
+    ("Linear", "1.2"),
+    ("Sigmoid", "1.7"),
+    ("Net", "1.9"),
+    ("mse_", "3.1"),
+    ("search_", "4.1"),
+)
 #: ReLU is given code in the lab (no task asks for it): its wrong versions test check_relu only
 NOT_A_TASK = ("ReLU",)
 
@@ -142,7 +156,8 @@ def wrong_implementations() -> dict[str, list[str]]:
         if not name.startswith("_")
         and name not in (*LAB_NAMES.values(), "ReLU")
         and (
-            (inspect.isclass(value) or inspect.isfunction(value)) and value.__module__ == w.__name__
+            (inspect.isclass(value) or inspect.isfunction(value))
+            and value.__module__ == w.__name__
             or isinstance(value, w.nn.Module)  # mse_torch: torch's own loss passed as the student's
         )
     ]
@@ -163,7 +178,9 @@ def test_every_wrong_implementation_belongs_to_a_task():
 
 def _plain(source: str) -> str:
     """A solution without nbgrader's markers: what a student who solved it would have written."""
-    return "\n".join(line for line in source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+    return "\n".join(
+        line for line in source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line
+    )
 
 
 def _wrong_source(task: str, name: str, solution: str) -> str:

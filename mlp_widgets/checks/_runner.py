@@ -145,6 +145,7 @@ def _run_case(case: Case, time_limit: float, extra_hints: Sequence[tuple[str, st
     keyboard stopping the check (or code pretending to be them, which then
     fails loudly rather than passes).
     """
+    grad_enabled = torch.is_grad_enabled()
     try:
         with watching(case.name):
             outcome = call_with_time_limit(case.run, time_limit)
@@ -168,8 +169,8 @@ def _run_case(case: Case, time_limit: float, extra_hints: Sequence[tuple[str, st
     except BaseException as exc:  # SystemExit, GeneratorExit, a student's own BaseException subclass
         return _escaped(case, exc)
     finally:
-        replaced = [*_replaced_at_start, *restore_torch()]
-    _replaced_at_start.clear()
+        replaced = restore_torch()
+        torch.set_grad_enabled(grad_enabled)  # student code (or an interrupted no_grad block) may have turned it off
     if replaced:  # changed by code the case ran outside guard.call (a constructor, a property)
         return _failed(case, str(TorchReplaced(replaced)), TORCH_REPLACED_HINT)
     message, error = outcome if isinstance(outcome, tuple) else (outcome, None)

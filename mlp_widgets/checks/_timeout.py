@@ -6,16 +6,19 @@ its main thread) the limit is a ``SIGALRM`` timer that raises
 
 A single exception is not enough: a loop around ``try: ... except: pass``
 swallows it and goes on. So once the limit has passed the timer keeps
-firing (every :data:`REPEAT` seconds) and each time raises again, and every
-frame of the running case is traced so that the next line it executes raises
-too. An exception caught by ``except:`` therefore meets another one on the
-first line of the handler, which is outside the ``try`` and unwinds the loop.
-(A trace function that raises is switched off by Python, hence the timer
-re-arms it.) Each firing unwinds at least two nested ``except:`` levels, so
-the handful that real code has stop within a few milliseconds; the tracer
-and timer are removed as soon as the case has unwound. A loop inside C code
-(one huge tensor operation) cannot be interrupted by anything short of the
-process ending.
+firing (every :data:`REPEAT` seconds) and raises again whenever it finds the
+student's code running, and the student's frames are traced so that the next
+line they execute raises too. An exception caught by ``except:`` therefore
+meets another one on the first line of the handler, which is outside the
+``try`` and unwinds the loop. (A trace function that raises is switched off
+by Python, hence the timer re-arms it.) Each firing unwinds at least two
+nested ``except:`` levels, so the handful that real code has stop within a
+few milliseconds. Library code (torch, the standard library, this package)
+is left to finish its ``finally`` blocks and ``__exit__`` methods: only the
+first exception may land there, as with any interrupt. The tracer and timer
+are removed as soon as the case has unwound. A loop inside C code (one huge
+tensor operation) cannot be interrupted by anything short of the process
+ending.
 
 Elsewhere (another thread, or Windows, which has no ``SIGALRM``) the function
 runs in a daemon thread that is abandoned when the limit passes: the caller
@@ -25,8 +28,10 @@ keeps running in the background until the process ends.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import sysconfig
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +40,21 @@ from typing import Any
 
 #: seconds between two further alarms once the limit has passed
 REPEAT = 0.01
+
+#: code that is not the student's: the standard library, installed packages (torch), this package
+_LIBRARY = tuple(
+    {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    | {os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "<frozen"}
+)
+
+
+def _is_student_code(frame: FrameType) -> bool:
+    """Whether ``frame`` runs the student's code (a notebook cell, a script), not a library's.
+
+    Only there do the later exceptions land: a library's ``finally`` or
+    ``__exit__`` (``torch.no_grad`` restoring grad mode) must run to its end.
+    """
+    return not frame.f_code.co_filename.startswith(_LIBRARY)
 
 
 class CaseTimeout(BaseException):  # noqa: N818 - reads as "the case timed out"
@@ -78,17 +98,20 @@ def _call_with_alarm(fn: Callable[[], Any], seconds: float) -> Any:
         return on_line
 
     def on_call(frame: FrameType, event: str, arg: object) -> Any:
-        return on_line if expiry.active and frame.f_code.co_filename != __file__ else None
+        return on_line if expiry.active and _is_student_code(frame) else None
 
     def on_alarm(signum: int, frame: FrameType | None) -> None:
         if not expiry.active:
             return
-        expiry.expired = True
+        first, expiry.expired = not expiry.expired, True
+        interrupted = frame
         while frame is not None and frame.f_code is not _boundary.__code__:
-            frame.f_trace = on_line
+            if _is_student_code(frame):
+                frame.f_trace = on_line
             frame = frame.f_back
         sys.settrace(on_call)
-        raise CaseTimeout
+        if first or (interrupted is not None and _is_student_code(interrupted)):
+            raise CaseTimeout
 
     previous_handler = signal.signal(signal.SIGALRM, on_alarm)
     previous_trace = sys.gettrace()
