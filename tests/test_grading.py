@@ -5,14 +5,17 @@ then one ``nbgrader autograde`` grades every submission at once — the
 solution, the blank release, and the common wrong implementations of
 ``wrong_implementations.py`` written into the release the way a student would
 (several per submission, one per task, so that nine submissions cover them
-all). The scores are read from nbgrader's own gradebook.
+all). The commands are docs/teaching.md's, run in its order; the scores are read
+from nbgrader's own gradebook and its ``grades.csv``.
 """
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import inspect
 import re
+import shlex
 import textwrap
 from pathlib import Path
 
@@ -223,27 +226,103 @@ def _submissions(release, source) -> tuple[dict[str, object], dict[str, dict[str
     return notebooks, wrongs
 
 
+TEACHING = ROOT / "docs" / "teaching.md"
+#: commands a student runs (in their own folder); the rest run in the course directory
+STUDENT_COMMANDS = ("fetch_assignment", "submit")
+EXCHANGE_COMMANDS = (
+    "release_assignment",
+    "fetch_assignment",
+    "submit",
+    "collect",
+    "release_feedback",
+    "fetch_feedback",
+)
+
+
+def teaching_commands() -> list[list[str]]:
+    """The ``nbgrader`` commands of docs/teaching.md's ``bash`` boxes, in order, as argument lists."""
+    text = TEACHING.read_text(encoding="utf-8")
+    lines = [line for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S) for line in block.splitlines()]
+    return [shlex.split(line.split("#")[0])[1:] for line in lines if line.strip().startswith("nbgrader ")]
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Generate, submit, autograde once; {student: {grade id: (score, max score, needs manual grade)}}."""
+    """docs/teaching.md's commands on a temporary course and exchange; one student submits the solution
+    through the exchange, the other submissions are put in submitted/ before the one autograde run.
+
+    Returns {"scores": {student: {grade id: (score, max score, needs manual grade)}}, ...}.
+    """
     from nbgrader.api import Gradebook
 
-    course = generate.copy_course(tmp_path_factory.mktemp("course"))
-    release_path = generate.release(course)
-    release, source = nbformat.read(release_path, as_version=4), _source()
-    notebooks, wrongs = _submissions(release, source)
-    for student, nb in notebooks.items():
-        folder = course / "submitted" / student / generate.ASSIGNMENT
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / generate.NOTEBOOK)
-    generate.run_nbgrader(course, "autograde", generate.ASSIGNMENT, "--force")
+    tmp = tmp_path_factory.mktemp("teaching")
+    course, home, exchange = generate.copy_course(tmp / "course"), tmp / "student", tmp / "exchange"
+    home.mkdir()
+    exchange.mkdir(mode=0o777)
+    source, notebooks, wrongs = _source(), {}, {}
+    ran = []
+    for args in teaching_commands():
+        command = args[0]
+        if command == "submit":  # the student did the work: the solution, written into the fetched release
+            fetched = home / generate.ASSIGNMENT / generate.NOTEBOOK
+            nbformat.write(_submission(nbformat.read(fetched, as_version=4), source, {}), fetched)
+        if command == "autograde":  # the rest of the class handed in directly (e.g. through a learning platform)
+            release = nbformat.read(course / "release" / generate.ASSIGNMENT / generate.NOTEBOOK, as_version=4)
+            notebooks, wrongs = _submissions(release, source)
+            del notebooks["solution"]  # that one came through the exchange
+            for student, nb in notebooks.items():
+                folder = course / "submitted" / student / generate.ASSIGNMENT
+                folder.mkdir(parents=True)
+                nbformat.write(nb, folder / generate.NOTEBOOK)
+        extra = [f"--Exchange.root={exchange}"] if command in EXCHANGE_COMMANDS else []
+        generate.run_nbgrader(home if command in STUDENT_COMMANDS else course, *args, *extra)
+        ran.append(command)
+    [collected] = [p.name for p in (course / "submitted").iterdir() if p.name not in notebooks]
     scores: dict[str, dict[str, tuple]] = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for student in notebooks:
+        for student in (collected, *notebooks):
             submitted = gradebook.find_submission_notebook(generate.NOTEBOOK.removesuffix(".ipynb"), "lab2", student)
-            scores[student] = {g.name: (g.score, g.max_score, g.needs_manual_grade) for g in submitted.grades}
+            grades = {g.name: (g.score, g.max_score, g.needs_manual_grade) for g in submitted.grades}
+            scores["solution" if student == collected else student] = grades
     _write_table(scores, wrongs)
-    return {"scores": scores, "wrongs": wrongs, "release": release, "course": course}
+    release = nbformat.read(course / "release" / generate.ASSIGNMENT / generate.NOTEBOOK, as_version=4)
+    return {
+        "scores": scores,
+        "wrongs": wrongs,
+        "release": release,
+        "course": course,
+        "ran": ran,
+        "collected": collected,
+    }
+
+
+def test_teaching_md_walks_the_whole_way(graded):
+    assert graded["ran"] == [
+        "generate_assignment",
+        "generate_solution",
+        "release_assignment",
+        "fetch_assignment",
+        "submit",
+        "collect",
+        "autograde",
+        "generate_feedback",
+        "export",
+    ]
+    course = graded["course"]
+    solution = nbformat.read(course / "solution" / "lab2" / generate.NOTEBOOK, as_version=4)
+    assert any(cell.get("outputs") for cell in solution.cells)  # generate_solution ran it
+    assert "y = x @ self.weight + self.bias" in "".join(cell.source for cell in solution.cells)
+    assert (course / "feedback" / graded["collected"] / "lab2" / "lab2_exercises.html").exists()
+
+
+def test_the_exported_grades_are_the_gradebooks(graded):
+    rows = {row["student_id"]: row for row in csv.DictReader((graded["course"] / "grades.csv").open())}
+    solution = rows.pop(graded["collected"])
+    assert float(solution["raw_score"]) == 19.0 and float(solution["max_score"]) == 24.0
+    assert float(rows["blank"]["raw_score"]) == 0.0
+    for student, row in rows.items():
+        code = sum(score for gid, (score, _, _) in graded["scores"][student].items() if gid.startswith("test_"))
+        assert float(row["raw_score"]) == code, student
 
 
 def _write_table(scores, wrongs) -> None:
