@@ -367,3 +367,13 @@ def test_grad_mode_is_put_back_after_each_case():
     for _ in range(3):
         check_sigmoid(Stuck, time_limit=0.2)
         assert torch.is_grad_enabled()
+
+
+def test_torch_compile_rebinding_torch_functions_is_not_a_student_patch():
+    """torch.compile wraps torch.manual_seed and patches nn.Module.__init__ itself: not reported, not undone."""
+    compiled = torch.compile(lambda t: t * 2 + 1)
+    assert torch.equal(compiled(torch.ones(3)), torch.full((3,), 3.0))
+    seed, init = torch.manual_seed, nn.Module.__init__
+    result = check_sigmoid(w.Sigmoid)
+    assert result.passed, str(result)
+    assert torch.manual_seed is seed and nn.Module.__init__ is init

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import os
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -100,6 +101,20 @@ class CheckerMode(TorchFunctionMode):
     """Base of the checker's own torch-function modes, which :func:`restore_torch` leaves alone."""
 
 
+_TORCH_DIR = os.path.dirname(os.path.abspath(torch.__file__))
+
+
+def _written_by_torch(value: Any) -> bool:
+    """Whether ``value`` is a Python function from torch's own folder — torch rebinds some functions itself.
+
+    ``torch.compile`` (``torch._dynamo``) wraps ``torch.manual_seed`` and patches
+    ``nn.Module.__init__`` and ``__setstate__`` in place; those are kept as the new
+    originals. Student code is never in torch's folder.
+    """
+    code = getattr(value, "__code__", None)
+    return code is not None and os.path.abspath(code.co_filename).startswith(_TORCH_DIR)
+
+
 def restore_torch() -> list[str]:
     """Put back every recorded function that was replaced or deleted; return their names.
 
@@ -108,13 +123,18 @@ def restore_torch() -> list[str]:
     ``torch.allclose`` with anything — named ``"a torch mode"``.
     """
     replaced = []
-    for owner, name, original in _ORIGINALS:
-        if vars(owner).get(name, _MISSING) is not original:
-            try:
-                setattr(owner, name, original)
-            except (AttributeError, TypeError):  # a C type: nobody could have replaced it
-                continue
-            replaced.append(f"{_OWNER_NAMES[id(owner)]}.{name}")
+    for i, (owner, name, original) in enumerate(_ORIGINALS):
+        current = vars(owner).get(name, _MISSING)
+        if current is original:
+            continue
+        if _written_by_torch(current):
+            _ORIGINALS[i] = (owner, name, current)  # torch's own rebinding: the new original
+            continue
+        try:
+            setattr(owner, name, original)
+        except (AttributeError, TypeError):  # a C type: nobody could have replaced it
+            continue
+        replaced.append(f"{_OWNER_NAMES[id(owner)]}.{name}")
     for owner in _OWNERS:
         if isinstance(owner, type):
             replaced.extend(_remove_shadows(owner))
