@@ -15,17 +15,22 @@ tests and points. The student notebooks are never edited by hand:
   those cells, prompt and empty answer cell. The series thus ask the lab's
   Questions in the lab's words and never state an answer.
 
-Needs nbgrader (``pip install -e ".[test]"`` brings it).
+nbgrader runs from this Python if it has it, else from a grading environment
+made once beside it (:func:`nbgrader_python`): nbgrader requires Notebook 7,
+whose JupyterLab extension Voilà pages cannot load (every page then logs an
+error), so it stays out of the environment that serves the dashboard.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from pathlib import Path
 
@@ -37,20 +42,74 @@ ASSIGNMENT = "lab2"
 NOTEBOOK = "lab2_exercises.ipynb"
 SERIES = COURSE / "series"
 OUT = ROOT / "notebooks"
+#: the nbgrader the course is tested with
+NBGRADER = "nbgrader==0.9.6"
+#: where the grading environment goes when this Python has no nbgrader (inside this environment's own folder)
+GRADING_ENV = Path(os.environ.get("MLP_WIDGETS_GRADING_ENV", Path(sys.prefix) / "grading"))
+
+
+def nbgrader_python() -> str:
+    """A Python that runs nbgrader: this one if it has nbgrader, else the grading environment's.
+
+    The grading environment is created on first use: a virtual environment
+    that sees this one's packages (a ``.pth`` file adds its site-packages) and
+    installs only nbgrader and what this one lacks (JupyterLab, Notebook,
+    SQLAlchemy …), about 15 s from PyPI.
+
+    Raises
+    ------
+    RuntimeError
+        If the environment cannot be made or nbgrader cannot be installed.
+    """
+    if importlib.util.find_spec("nbgrader") is not None:
+        return sys.executable
+    python = GRADING_ENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if python.exists() and _has_nbgrader(python):
+        return str(python)
+    steps = [[sys.executable, "-m", "venv", str(GRADING_ENV)]]
+    steps.append([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", NBGRADER])
+    for i, step in enumerate(steps):
+        done = subprocess.run(step, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"could not make the grading environment ({' '.join(step)}):\n{done.stderr}")
+        if i == 0:
+            _see_this_environment(python)
+    return str(python)
+
+
+def _has_nbgrader(python: Path) -> bool:
+    return subprocess.run([str(python), "-c", "import nbgrader"], capture_output=True).returncode == 0
+
+
+def _see_this_environment(python: Path) -> None:
+    """Let ``python``'s environment import this one's packages (torch, mlp_widgets in editable mode …)."""
+    paths = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    # an "import" line of a .pth file runs: addsitedir also reads that folder's own .pth files
+    lines = [f"import site; site.addsitedir({path!r})" for path in paths]
+    (Path(site) / "mlp_widgets_base.pth").write_text("\n".join(lines) + "\n")
 
 
 def run_nbgrader(course_root: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run ``nbgrader ARGS`` in ``course_root`` with this Python (and its kernel on the PATH).
+    """Run ``nbgrader ARGS`` in ``course_root`` (the kernels it starts are this environment's Python).
 
     Raises
     ------
     RuntimeError
         If nbgrader exits with an error; the message holds its output.
     """
-    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
-    done = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=course_root, env=env, capture_output=True, text=True
-    )
+    python = nbgrader_python()
+    # this environment's python first (the kernels need torch), then nbgrader's own tools (it runs `alembic`)
+    path = [str(Path(sys.executable).parent), str(Path(python).parent), os.environ.get("PATH", "")]
+    # and this environment's Jupyter data (nbconvert's templates, the python3 kernel) when nbgrader lives elsewhere
+    data = [str(Path(sys.prefix) / "share" / "jupyter"), os.environ.get("JUPYTER_PATH", "")]
+    env = {**os.environ, "PATH": os.pathsep.join(path), "JUPYTER_PATH": os.pathsep.join(filter(None, data))}
+    done = subprocess.run([python, "-m", "nbgrader", *args], cwd=course_root, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done

@@ -14,14 +14,15 @@ from __future__ import annotations
 import csv
 import importlib.util
 import inspect
+import json
 import re
 import shlex
+import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
 
-pytest.importorskip("nbgrader")
 nbformat = pytest.importorskip("nbformat")
 
 import wrong_implementations as w  # noqa: E402
@@ -253,7 +254,6 @@ def graded(tmp_path_factory):
 
     Returns {"scores": {student: {grade id: (score, max score, needs manual grade)}}, ...}.
     """
-    from nbgrader.api import Gradebook
 
     tmp = tmp_path_factory.mktemp("teaching")
     course, home, exchange = generate.copy_course(tmp / "course"), tmp / "student", tmp / "exchange"
@@ -278,12 +278,8 @@ def graded(tmp_path_factory):
         generate.run_nbgrader(home if command in STUDENT_COMMANDS else course, *args, *extra)
         ran.append(command)
     [collected] = [p.name for p in (course / "submitted").iterdir() if p.name not in notebooks]
-    scores: dict[str, dict[str, tuple]] = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for student in (collected, *notebooks):
-            submitted = gradebook.find_submission_notebook(generate.NOTEBOOK.removesuffix(".ipynb"), "lab2", student)
-            grades = {g.name: (g.score, g.max_score, g.needs_manual_grade) for g in submitted.grades}
-            scores["solution" if student == collected else student] = grades
+    scores = _gradebook_scores(course, [collected, *notebooks])
+    scores["solution"] = scores.pop(collected)
     _write_table(scores, wrongs)
     release = nbformat.read(course / "release" / generate.ASSIGNMENT / generate.NOTEBOOK, as_version=4)
     return {
@@ -294,6 +290,31 @@ def graded(tmp_path_factory):
         "ran": ran,
         "collected": collected,
     }
+
+
+GRADEBOOK_READER = """
+import json, sys
+from nbgrader.api import Gradebook
+course, notebook, students = sys.argv[1], sys.argv[2], sys.argv[3:]
+out = {}
+with Gradebook("sqlite:///" + course + "/gradebook.db") as gradebook:
+    for student in students:
+        submitted = gradebook.find_submission_notebook(notebook, "lab2", student)
+        out[student] = {g.name: (g.score, g.max_score, g.needs_manual_grade) for g in submitted.grades}
+print(json.dumps(out))
+"""
+
+
+def _gradebook_scores(course: Path, students: list[str]) -> dict[str, dict[str, tuple]]:
+    """Each student's grades as nbgrader's gradebook has them, read with nbgrader's own API."""
+    notebook = generate.NOTEBOOK.removesuffix(".ipynb")
+    done = subprocess.run(
+        [generate.nbgrader_python(), "-c", GRADEBOOK_READER, str(course), notebook, *students],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {student: {g: tuple(v) for g, v in grades.items()} for student, grades in json.loads(done.stdout).items()}
 
 
 def test_teaching_md_walks_the_whole_way(graded):
