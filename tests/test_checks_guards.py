@@ -367,6 +367,7 @@ def test_grad_mode_is_put_back_after_each_case():
     for _ in range(3):
         check_sigmoid(Stuck, time_limit=0.2)
         assert torch.is_grad_enabled()
+        assert sys.exc_info()[1] is None  # no time-out left behind as "the exception being handled"
 
 
 def test_torch_compile_rebinding_torch_functions_is_not_a_student_patch():

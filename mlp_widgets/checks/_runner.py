@@ -15,7 +15,7 @@ import torch
 
 from ..core._validate import check_float
 from ._guard import TorchReplaced, reset_changes, restore_torch, watching
-from ._timeout import CaseTimeout, call_with_time_limit
+from ._timeout import CaseTimeout, call_with_time_limit, forget_stale_timeout
 from .result import CaseResult, CheckResult
 
 #: default time limit of one case, in seconds
@@ -221,6 +221,7 @@ def run_check(
                 )
                 continue
             result = _run_case(case, time_limit, extra_hints)
+            forget_stale_timeout()
             if not result.passed and result.message.startswith("stopped after the time limit"):
                 stuck = case.name
             results.append(result)

@@ -28,6 +28,7 @@ keeps running in the background until the process ends.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import sys
@@ -143,6 +144,24 @@ def _call_in_thread(fn: Callable[[], Any], seconds: float) -> Any:
     if "error" in box:
         raise box["error"]
     return box.get("value")
+
+
+def forget_stale_timeout() -> None:
+    """Clear a :class:`CaseTimeout` left as the "exception being handled" once its case is over.
+
+    An exception raised by the tracer while torch dispatches through a
+    torch-function mode (the checks' own call recorder) can leave CPython's
+    record of the handled exception set: ``sys.exc_info()`` then still shows
+    the time-out, and every later exception of the session carries it as its
+    ``__context__`` (a stray "During handling of the above exception" in
+    tracebacks). Call this outside any ``except`` block of the checker.
+    """
+    if not isinstance(sys.exc_info()[1], CaseTimeout):
+        return
+    try:
+        ctypes.pythonapi.PyErr_SetExcInfo(None, None, None)
+    except (AttributeError, OSError):  # not CPython: nothing to clear this way
+        pass
 
 
 def call_with_time_limit(fn: Callable[[], Any], seconds: float) -> Any:
