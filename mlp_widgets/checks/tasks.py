@@ -34,6 +34,11 @@ def _equal(out: torch.Tensor, expected: torch.Tensor, name: str, hint: str) -> t
         raise Fail(fail.message, hint=hint, max_abs_error=fail.max_abs_error) from None
 
 
+def _variable_is(value: object, name: str, expected: torch.Tensor, hint: str) -> tuple[str, float]:
+    """The student's variable ``name`` holds a plain tensor equal to ``expected``; ``hint`` if not."""
+    return _equal(_tensor(value, name), expected, name, hint)
+
+
 @guarded
 def check_layer_use(
     cls: type, layer: object, x: torch.Tensor, y: object, *, time_limit: float = DEFAULT_TIME_LIMIT
@@ -125,11 +130,10 @@ def check_torch_relu(torch_y_relu: object, x: torch.Tensor, *, time_limit: float
     """Task 1.6: ``torch_y_relu`` is torch's ReLU of ``x``."""
 
     def values() -> tuple[str, float]:
-        out = _tensor(torch_y_relu, "torch_y_relu")
-        return _equal(
-            out,
-            torch.relu(x),
+        return _variable_is(
+            torch_y_relu,
             "torch_y_relu",
+            torch.relu(x),
             "torch_y_relu = torch.nn.ReLU()(x): create the module, then call it on x.",
         )
 
@@ -145,16 +149,16 @@ def check_sigmoid_outputs(
     """Task 1.7, the comparison cell: ``y_sigma`` from the student's ``cls``, ``torch_y_sigma`` from torch."""
 
     def ours() -> tuple[str, float]:
-        out = _tensor(y_sigma, "y_sigma")
         expected = expect_tensor(call(call(cls).forward, x))
-        return _equal(out, expected, "y_sigma", "y_sigma is your sigmoid of x: y_sigma = Sigmoid().forward(x).")
+        return _variable_is(
+            y_sigma, "y_sigma", expected, "y_sigma is your sigmoid of x: y_sigma = Sigmoid().forward(x)."
+        )
 
     def theirs() -> tuple[str, float]:
-        out = _tensor(torch_y_sigma, "torch_y_sigma")
-        return _equal(
-            out,
-            torch.sigmoid(x),
+        return _variable_is(
+            torch_y_sigma,
             "torch_y_sigma",
+            torch.sigmoid(x),
             "torch_y_sigma is torch's sigmoid of x: torch.sigmoid(x) or torch.nn.Sigmoid()(x) "
             "(torch.nn.sigmoid, in the lab's text, does not exist).",
         )
