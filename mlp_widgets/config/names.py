@@ -9,12 +9,13 @@ every name here.
 
 from __future__ import annotations
 
-#: (tab key, tab title) of the dashboard, in the order of the lab; the page numbers the tabs it shows
+#: (tab key, tab title) of the dashboard: the training view first, then the lab's parts in depth, in its order;
+#: the page numbers the tabs it shows
 TABS: tuple[tuple[str, str], ...] = (
-    ("activations", "Activations"),
+    ("search", "Train"),
     ("network", "Build a network"),
+    ("activations", "Activations"),
     ("loss", "Target & loss"),
-    ("search", "Random search"),
     ("explorer", "Network explorer"),
 )
 

@@ -52,6 +52,10 @@ def attach_canvas(fig: Figure, *, hidpi: bool) -> Any:
 
     _counter[0] += 1
     canvas = Canvas(fig)
+    # the look of an embedded figure, set before the widget first reaches the browser (a later change is one more
+    # message, and the browser may already have drawn the resize handle it asked for)
+    canvas.header_visible = canvas.footer_visible = canvas.resizable = False
+    canvas.toolbar_visible, canvas.toolbar_position = "fade-in-fade-out", "left"
     FigureManager(canvas, _counter[0])  # an int: matplotlib formats the figure number with {:d}
     if not hidpi:
         canvas.handle_set_device_pixel_ratio = lambda event: None

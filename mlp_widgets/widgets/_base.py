@@ -263,11 +263,6 @@ class WidgetBase(W.VBox):
             self.add_view(view)
         canvas = view.canvas
         if view.is_widget:
-            canvas.header_visible = False
-            canvas.footer_visible = False
-            canvas.resizable = False
-            canvas.toolbar_visible = "fade-in-fade-out"
-            canvas.toolbar_position = "left"
             return canvas
         image = W.Image(format="png", layout=W.Layout(width=f"{view.style.pixels[0]}px"))
 

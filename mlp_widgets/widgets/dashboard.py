@@ -208,8 +208,15 @@ class Dashboard(WidgetBase):
         self._watch(self, lambda change: self._push_net(change["new"]), "net")
         self._watch(self, lambda change: self._push_best(change["new"]), "best_net")
         self._build_export()
-        self.toolbar = W.Accordion(children=[self.export_panel], titles=("save · load · export",), selected_index=None)
-        self.children = [self.status, self.toolbar, self.tab]
+        from .guide import LabGuide
+
+        self.toolbar = W.Accordion(
+            children=[self.export_panel], titles=("save · load · export",), selected_index=None,
+            layout=W.Layout(flex="1 1 320px"),
+        )  # fmt: skip
+        self.guide = LabGuide(self.open_place, beside=(self.toolbar,))
+        self.status.layout.min_height = "0"  # the page's own line takes no room until it has something to say
+        self.children = [self.guide, self.status, self.tab]
         self.add_class("mlpw-dashboard")
         self.tab.selected_index = 0
         self._build_tab(0)
@@ -347,7 +354,28 @@ class Dashboard(WidgetBase):
         part = RandomSearchStepper(net=self.net, dataset=self.dataset, **settings, **self._options)
         self.parts["stepper"] = part
         self._watch(part, lambda change: setattr(self, "best_net", change["new"]), "best_net")
+        self._watch(part, lambda change: self._open_picked(change["new"]), "picked")
         return [part]
+
+    def _open_picked(self, hit: Any) -> None:
+        """A weight or unit clicked in the training view's network picture: look at it in the explorer."""
+        if hit is None or "explorer" not in self._keys or hit.column == 0:
+            return
+        explorer = self.show("explorer")
+        if hit.source is None:  # a unit: its bias
+            explorer.select(hit.column - 1, -1, hit.unit)
+        else:
+            explorer.select(hit.layer, hit.source, hit.unit)
+
+    def open_place(self, place: str) -> None:
+        """Open a place a guide card points to: a tab key, or ``"<tab>.<part>"`` (``"network.code"``)."""
+        key, _, sub = place.partition(".")
+        if key not in self._keys:
+            self.show_info("That part of the lab is not on this page (your teacher left it out).")
+            return
+        part = self.show(key)
+        if key == "network" and part is not None:
+            part.tabs.selected_index = 1 if sub == "code" else 0
 
     def _build_explorer(self) -> list[W.Widget]:
         from .network_explorer import NetworkExplorer
