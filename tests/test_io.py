@@ -71,7 +71,7 @@ def test_malformed_json_is_refused_with_the_field(net, tmp_path, mutate, message
     path.write_text(json.dumps(data))
     with pytest.raises(ValueError) as err:
         io.load_json(path)
-    assert str(err.value).startswith(message)
+    assert str(err.value).startswith(f"bad.json: {message}")
 
 
 def test_unreadable_files_are_refused(tmp_path):
