@@ -59,7 +59,7 @@ MAX_FILE_BYTES = MEMORY_BUDGET // 8
 MAX_PICKLE_BYTES = 2**20
 #: a config file: bytes, values (YAML aliases counted once per use) and nesting depth
 MAX_CONFIG_BYTES = 2**20
-MAX_CONFIG_VALUES = 10_000
+MAX_CONFIG_VALUES = 2_000
 MAX_CONFIG_DEPTH = 32
 
 # -- figures ---------------------------------------------------------------------------------------
