@@ -63,7 +63,7 @@ MAX_CONFIG_VALUES = 2_000
 MAX_CONFIG_DEPTH = 32
 
 # -- figures ---------------------------------------------------------------------------------------
-#: device pixels of one figure canvas (a browser may ask for any size: 2²² is 2560 × 1638)
-MAX_CANVAS_PIXELS = 2**22
+#: device pixels of one figure canvas (a browser may ask for any size): 2²¹, a full-HD screen (1920 × 1092)
+MAX_CANVAS_PIXELS = 2**21
 #: device-pixel ratio honoured on high-DPI screens (a browser may claim any)
 MAX_DEVICE_PIXEL_RATIO = 3.0
