@@ -23,8 +23,9 @@ import os
 import sys
 from typing import TextIO
 
-#: loggers whose records could carry a traceback to the page: ours, and comm's (errors in widget messages)
-LOGGERS = ("mlp_widgets", "Comm")
+#: loggers whose records could carry a traceback to the page: ours, and comm's and ipykernel's (errors in
+#: widget messages, e.g. a comm_open the browser forged)
+LOGGERS = ("mlp_widgets", "Comm", "ipykernel.comm")
 
 
 def kernel_stderr() -> TextIO | None:
