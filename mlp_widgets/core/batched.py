@@ -303,12 +303,13 @@ class PopulationEvaluator:
             )
         return torch.empty(theta.shape[0]) if out is None else out
 
-    def units(self, theta: torch.Tensor, out: torch.Tensor) -> Iterator[int]:
+    def units(self, theta: torch.Tensor, out: torch.Tensor) -> Iterator[float]:
         """Compute :meth:`losses` into ``out`` one unit of work at a time.
 
         A generator: each ``next`` does one unit and yields how many rows of
-        ``out`` are final so far, so a caller can stop between two units and
-        resume later (the buffers are this evaluator's: one computation at a time).
+        ``out`` are done so far (a fraction while a row's blocks of points are
+        under way), so a caller can stop between two units and resume later
+        (the buffers are this evaluator's: one computation at a time).
         """
         self._out(theta, out)
         k = theta.shape[0]
@@ -325,12 +326,12 @@ class PopulationEvaluator:
                 with torch.no_grad():
                     self._forward(theta[start:stop], first, last, pred)
                 if last < self.n_points:
-                    yield start
+                    yield start + (stop - start) * last / self.n_points
             with torch.no_grad():
                 out[start:stop] = self._reduce(pred)
             yield stop
 
-    def _compiled_units(self, theta: torch.Tensor, out: torch.Tensor) -> Iterator[int]:
+    def _compiled_units(self, theta: torch.Tensor, out: torch.Tensor) -> Iterator[float]:
         if self._fused is None:
             self._fused = torch.compile(_fused_losses_fn(self.layout, self.loss, self.huber_delta), dynamic=False)
             self._pad = torch.zeros(self.chunk, self.layout.size)
