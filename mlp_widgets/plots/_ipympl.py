@@ -108,8 +108,12 @@ def _cap_canvas_size(canvas: Any) -> None:
         if width is None or height is None:
             return
         ratio = float(canvas.device_pixel_ratio)
-        scale = min(1.0, math.sqrt(MAX_CANVAS_PIXELS / (width * height * ratio * ratio)))
-        handle_resize({**event, "width": max(1, int(width * scale)), "height": max(1, int(height * scale))})
+        limit = MAX_CANVAS_PIXELS / (ratio * ratio)  # in the browser's pixels
+        scale = min(1.0, math.sqrt(limit / (width * height)))
+        w, h = max(1, int(width * scale)), max(1, int(height * scale))
+        if w * h > limit:  # a side rounded up to 1: the other gives way
+            w, h = (max(1, int(limit // h)), h) if h <= w else (w, max(1, int(limit // w)))
+        handle_resize({**event, "width": w, "height": h})
 
     def set_device_pixel_ratio(ratio: Any) -> None:
         number = _number(ratio)
