@@ -111,3 +111,18 @@ def test_outgoing_tracebacks_are_recognised_in_both_protocols():
         parts = [SESSION.pack(msg[key]) for key in ("header", "parent_header", "metadata", "content")]
         assert _is_traceback(msg["header"]["msg_type"], msg, SESSION) is expected
         assert _is_traceback(msg["header"]["msg_type"], parts, SESSION) is expected
+
+
+def test_upstream_still_trusts_the_count_so_the_guard_is_still_needed():
+    """jupyter_server builds as many offsets as a frame's first 8 bytes claim, before any check.
+
+    When this fails, an upstream release checks the frame itself: name that
+    release in ``docs/deploy.md`` ("Safety"), beside jupyter_server 2.21.1.
+    """
+    import jupyter_server
+
+    claimed = 2**16  # 2⁶⁴ − 1 froze the server; this many only costs a moment
+    channel, parts = deserialize_msg_from_ws_v1(claimed.to_bytes(8, "little") + b"\0" * 8)
+    assert len(parts) == claimed - 2, f"jupyter_server {jupyter_server.__version__} no longer trusts the count"
+    with pytest.raises(FrameRefused):
+        check_v1_frame(claimed.to_bytes(8, "little") + b"\0" * 8)
