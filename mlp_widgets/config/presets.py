@@ -124,6 +124,14 @@ _TOGETHER: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
+def _one_section(data: Any, path: str, cls: Any) -> Any:
+    """``cls``'s section read from ``data`` on its own, every bad field refused at once."""
+    refusals = _Refusals()
+    section = _read_section(data, path, cls, cls._read, refusals)
+    refusals.raise_any()
+    return section
+
+
 def _read_section(
     data: Any, path: str, cls: type, read: Callable[[dict[str, Any]], Section], refusals: _Refusals
 ) -> Section | None:
@@ -154,11 +162,7 @@ class TargetConfig(TargetSpec):
     @classmethod
     def from_dict(cls, data: Any) -> TargetConfig:
         """Read and check the ``target`` section (every bad field refused at once)."""
-        refusals = _Refusals()
-        section = _read_section(data, "target", cls, cls._read, refusals)
-        refusals.raise_any()
-        assert section is not None
-        return section
+        return _one_section(data, "target", cls)
 
     @classmethod
     def _read(cls, raw: dict[str, Any]) -> TargetConfig:
@@ -183,11 +187,7 @@ class NetworkConfig:
     @classmethod
     def from_dict(cls, data: Any) -> NetworkConfig:
         """Read and check the ``network`` section (``activations`` may be one name for every layer)."""
-        refusals = _Refusals()
-        section = _read_section(data, "network", cls, cls._read, refusals)
-        refusals.raise_any()
-        assert section is not None
-        return section
+        return _one_section(data, "network", cls)
 
     @classmethod
     def _read(cls, raw: dict[str, Any]) -> NetworkConfig:
@@ -220,11 +220,7 @@ class SearchConfig(StepperSettings):
     @classmethod
     def from_dict(cls, data: Any) -> SearchConfig:
         """Read and check the ``search`` section (every bad field refused at once)."""
-        refusals = _Refusals()
-        section = _read_section(data, "search", cls, cls._read, refusals)
-        refusals.raise_any()
-        assert section is not None
-        return section
+        return _one_section(data, "search", cls)
 
     @classmethod
     def _read(cls, raw: dict[str, Any]) -> SearchConfig:
@@ -247,11 +243,7 @@ class UIConfig:
     @classmethod
     def from_dict(cls, data: Any) -> UIConfig:
         """Read and check the ``ui`` section (every bad field refused at once)."""
-        refusals = _Refusals()
-        section = _read_section(data, "ui", cls, cls._read, refusals)
-        refusals.raise_any()
-        assert section is not None
-        return section
+        return _one_section(data, "ui", cls)
 
     @classmethod
     def _read(cls, raw: dict[str, Any]) -> UIConfig:
