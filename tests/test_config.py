@@ -240,3 +240,10 @@ def test_an_alias_bomb_is_refused_without_being_expanded(tmp_path):
     big.write_text(" " * (2**20 + 1) + "{}")
     with pytest.raises(ValueError, match="is 1.0 MiB; a config may be at most 1 MiB"):
         DashboardConfig.from_file(big)
+
+
+def test_a_config_whose_size_lies_is_read_no_further_than_the_limit(tmp_path):
+    endless = tmp_path / "endless.yaml"
+    endless.symlink_to("/dev/zero")
+    with pytest.raises(ValueError, match="endless.yaml is longer than 1 MiB"):
+        DashboardConfig.from_file(endless)

@@ -195,3 +195,10 @@ def test_a_compressed_torch_archive_or_a_bare_pickle_is_refused(net):
         io.load(out.getvalue(), name="z.pt")
     with pytest.raises(ValueError, match=r"^j.pt is not a torch file this package can read \(not a zip archive\)"):
         io.load(b"\x80\x02}q\x00.", name="j.pt")
+
+
+def test_a_file_whose_size_lies_is_read_no_further_than_the_limit(tmp_path):
+    endless = tmp_path / "endless.json"
+    endless.symlink_to("/dev/zero")  # its size says 0; it never ends
+    with pytest.raises(ValueError, match="^endless.json is larger than 32 MiB"):
+        io.load(endless)

@@ -329,7 +329,9 @@ class DashboardConfig:
                     f"The config file {path.name} is {size / 2**20:.1f} MiB; a config may be at most "
                     f"{MAX_CONFIG_BYTES // 2**20} MiB (a whole dashboard's config is a few hundred bytes)."
                 )
-            text = path.read_text(encoding="utf-8")
+            with open(path, "rb") as file:
+                raw = file.read(MAX_CONFIG_BYTES + 1)  # bounded even where the size lies (a device)
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ValueError(
                 f"The config file {path.name} is not text in UTF-8 (byte {exc.start} is not UTF-8)."

@@ -209,9 +209,13 @@ def _read(source: Source, name: str | None) -> tuple[bytes, str]:
         size = os.stat(path).st_size
         if size > MAX_FILE_BYTES:
             raise _too_big(name or path.name, size)
-        return path.read_bytes(), name or path.name
+        with open(path, "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # bounded even where the size lies (a device, a growing file)
     except OSError as exc:
         raise ValueError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"{name or path.name} is larger than {MAX_FILE_BYTES // 2**20} MiB; a network file may be at most that.")
+    return data, name or path.name
 
 
 def _in_file(name: str, data: Any) -> Net:
