@@ -197,3 +197,24 @@ def test_the_evaluators_buffers_stay_within_their_share(monkeypatch):
     assert held <= batched.EVALUATOR_BYTES
     chunk, points = evaluator.plan
     assert chunk * points * layout.work_per_point <= batched.SLICE_WORK
+
+
+def test_an_interrupted_job_starts_over_instead_of_ending_half_done(lab_data):
+    from mlp_widgets.core.batched import LossSample
+
+    calls = [0]
+
+    class Flaky(LossSample):
+        def _units(self):
+            for fraction in super()._units():
+                calls[0] += 1
+                if calls[0] == 3:
+                    raise KeyboardInterrupt  # the user interrupts the kernel in the middle of a slice
+                yield fraction
+
+    job = Flaky(50, None, lab_data, seed=1)
+    with pytest.raises(KeyboardInterrupt):
+        job.run()
+    assert not job.done and job.progress == 0.0
+    job.run()
+    assert torch.equal(job.result(), sample_losses(50, None, lab_data, seed=1))

@@ -538,6 +538,9 @@ class SlicedJob:
                         break
                 else:
                     self._done, self.progress = True, 1.0
+        except BaseException:
+            self._work, self.progress = None, 0.0  # an interrupted job starts over, never ends half-done
+            raise
         finally:
             self.seconds += time.perf_counter() - started
         return self._done

@@ -347,10 +347,12 @@ class RandomSearch:
         """
         if self.stopped:
             return None
-        for _ in self._pending():
-            pass
-        self._work = None
-        self.step_progress = 0.0
+        try:
+            for _ in self._pending():
+                pass
+        finally:
+            self._work = None
+            self.step_progress = 0.0
         return self.history[-1]
 
     def advance(self, seconds: float) -> list[SearchRecord]:
@@ -364,10 +366,14 @@ class RandomSearch:
         deadline = time.perf_counter() + check_float("seconds", seconds, lo=0.0)
         records: list[SearchRecord] = []
         while not self.stopped:
-            for fraction in self._pending():
-                self.step_progress = fraction
-                if time.perf_counter() >= deadline:
-                    return records
+            try:
+                for fraction in self._pending():
+                    self.step_progress = fraction
+                    if time.perf_counter() >= deadline:
+                        return records
+            except BaseException:
+                self._work, self.step_progress = None, 0.0  # an interrupted step is dropped, never recorded twice
+                raise
             self._work = None
             self.step_progress = 0.0
             records.append(self.history[-1])
