@@ -210,3 +210,41 @@ def test_the_server_starts_outside_the_repository_prints_its_url_and_stops(tmp_p
         process.send_signal(signal.SIGTERM)
         process.wait(30)
     assert process.returncode is not None
+
+
+def _port_left_in_time_wait() -> int:
+    """A port whose last connection was closed by its server side: it lingers in TIME_WAIT, nothing listens."""
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server's end closes first, as a stopped server's does
+    client.close()
+    return port
+
+
+def test_a_restart_right_after_a_stop_finds_the_port_free():
+    port = _port_left_in_time_wait()
+    states = [c.status for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == port]
+    assert "TIME_WAIT" in states and "LISTEN" not in states
+    assert not cli._port_in_use("127.0.0.1", port)  # Restart=on-failure would have been refused for ~60 s
+    with socket.socket() as listening:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        assert cli._port_in_use("127.0.0.1", listening.getsockname()[1])  # a live server is still found
+
+
+def test_the_server_guards_its_kernel_websockets(tmp_path, monkeypatch):
+    from mlp_widgets.app.guard import GuardedKernelConnection
+
+    monkeypatch.chdir(tmp_path)
+    app = _voila_app(cli.voila_argv(cli.dashboard_notebook(), port=12345, open_browser=False))
+    assert app.kernel_websocket_connection_class is GuardedKernelConnection
+    # standalone Voilà from the repository is guarded the same way
+    config = json.loads((ROOT / "voila.json").read_text())
+    for section, traits in cli.guard_settings().items():
+        assert config[section].items() >= traits.items()
