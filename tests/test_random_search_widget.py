@@ -330,3 +330,27 @@ def test_histogram_view_counts_every_value_and_blits_markers(open_figure_count):
     assert view.set_marker("eps", 1e-5, redraw=False) == "" and view.flush() == "full"
     view.close()
     assert open_figure_count() == before
+
+
+def test_a_big_step_is_finished_in_slices_and_pause_ends_it():
+    """4096 candidates of a 2 → 256 → 256 → 1 network: one step is minutes of work; Step must not block."""
+    net = Net.build(2, (256, 256), 1, "relu", init="uniform", seed=0)
+    stepper = RandomSearchStepper(net=net, backend="agg", strategy="keep-best", candidates=4096, epsilon=1e-12)
+
+    async def scenario():
+        stepper.step_button.click()  # returns after one frame of work
+        assert stepper.engine.iteration == 0
+        progress = []
+        for _ in range(5):
+            await asyncio.sleep(0.15)  # the loop runs: widget messages get in
+            progress.append(stepper.engine.step_progress)
+        stepper.pause()
+        await asyncio.sleep(0.4)
+        after = stepper.engine.step_progress
+        await asyncio.sleep(0.4)
+        return progress, after, stepper.engine.step_progress
+
+    progress, after, later = asyncio.run(scenario())
+    assert 0 < progress[0] < progress[-1] < 1, progress
+    assert after == later and stepper.engine.iteration == 0  # paused: no more work
+    stepper.close()

@@ -288,6 +288,11 @@ class WidgetBase(W.VBox):
         super().close()
 
 
+def flow(*children: W.Widget) -> W.HBox:
+    """Controls side by side that wrap onto a new line when the page is too narrow (nothing is clipped)."""
+    return W.HBox(list(children), layout=W.Layout(flex_flow="row wrap", align_items="center"))
+
+
 def _close_tree(children: Any) -> None:
     for child in children or ():
         if isinstance(child, WidgetBase):

@@ -216,7 +216,9 @@ class Dashboard(WidgetBase):
         )  # fmt: skip
         self.guide = LabGuide(self.open_place, beside=(self.toolbar,))
         self.status.layout.min_height = "0"  # the page's own line takes no room until it has something to say
-        self.children = [self.guide, self.status, self.tab]
+        from ._page import page_fixes
+
+        self.children = [page_fixes(), self.guide, self.status, self.tab]
         self.add_class("mlpw-dashboard")
         self.tab.selected_index = 0
         self._build_tab(0)

@@ -42,6 +42,7 @@ from ..plots.fit import FitView
 from ..plots.network_map import Hit, NetworkMapView
 from ..plots.style import LINE_COLORS, FrameStyle
 from ._base import Throttle, WidgetBase
+from ._slices import Slicer
 from .search_histogram import HistogramPanel
 from .search_race import RacePanel
 
@@ -146,6 +147,7 @@ class RandomSearchStepper(WidgetBase):
         self._start_net = net if net is not None else lab_net()
         self.engine = self.settings.engine(self._start_net, self.dataset)
         self._draw_soon = Throttle(self.redraw, self.frame_time)
+        self._step_work = Slicer(self.guard)
         self._build_controls()
         self._build_views()
         self.baselines = baselines(self.dataset.ground_truth, self.engine.loss)
@@ -384,12 +386,35 @@ class RandomSearchStepper(WidgetBase):
 
     # -- actions --------------------------------------------------------------------------------
     def step(self) -> None:
-        """One iteration (nothing but a note once the search has stopped)."""
-        with one_thread():
-            record = self.engine.step()
-        if record is None:
-            self.show_info(f"The search has stopped ({self.engine.stop_reason}); press reset or change a setting.")
+        """One iteration (nothing but a note once the search has stopped).
+
+        A step of many wide candidates can take seconds: in a kernel the part
+        that does not fit one frame is finished in slices on the event loop,
+        the readout following (Pause or reset ends it); elsewhere it runs now.
+        """
+        engine = self.engine
+        if engine.stopped:
+            self.show_info(f"The search has stopped ({engine.stop_reason}); press reset or change a setting.")
+            return
+        if _running_loop() is None:
+            with one_thread():
+                engine.step()
+            self._draw_soon()
+            return
+        if not self._one_step(self.frame_time):
+            self._step_work.start(self._one_step, self._write_readout, lambda done: self._draw_soon())
+            return
         self._draw_soon()
+
+    def _one_step(self, seconds: float) -> bool:
+        """Work on the current step for about ``seconds``; whether it is finished."""
+        deadline = time.perf_counter() + seconds
+        with one_thread():
+            while True:
+                if self.engine.advance(0.0) or self.engine.stopped:  # a unit at a time: never a second step
+                    return True
+                if time.perf_counter() >= deadline:
+                    return False
 
     def run_to_end(self) -> None:
         """Step until a stop criterion holds.
@@ -417,7 +442,8 @@ class RandomSearchStepper(WidgetBase):
         self.show_info("Reset: iteration 0, the starting network.")
 
     def pause(self) -> None:
-        """Stop Play (the running slice finishes, then nothing more is stepped)."""
+        """Stop Play, or a step being finished (the running slice finishes, then nothing more is stepped)."""
+        self._step_work.stop()
         if self.play.value:
             self.play.value = False
 
@@ -485,8 +511,10 @@ class RandomSearchStepper(WidgetBase):
         limit = self.steps_per_frame if self._animate and self.steps_per_frame > 0 else math.inf
         deadline = time.perf_counter() + self.frame_time
         with one_thread():
-            while n < limit and engine.step() is not None:
-                n += 1
+            while n < limit and not engine.stopped:
+                # in units of work, so a frame ends on time however big a step is (the next frame finishes it)
+                left = deadline - time.perf_counter() if limit == math.inf else 0.0
+                n += len(engine.advance(max(left, 0.0)))
                 if time.perf_counter() >= deadline:
                     break
         if self._animate:
