@@ -184,7 +184,7 @@ def test_every_bad_field_of_a_file_is_reported_at_once(tmp_path):
         "config field 'network.init' must be one of 'torch'",
         "config field 'search.epsilon' must be a number above 0",
         "config field 'search.max_iters' must be a whole number from 1",
-        "config field 'ui.tabs[0]' must be one of 'activations', 'network', 'loss', 'search', 'explorer'; got ['a', 'b']",
+        "config field 'ui.tabs[0]' must be one of 'search', 'network', 'activations', 'loss', 'explorer'; got ['a', 'b']",
         "config field 'ui.hidden_controls[0]' names no control: {'x': 1}.",
         "config field 'ui.fixed_controls[0]' names no control: 'builder.colour'.",
     ]:

@@ -348,3 +348,21 @@ def test_undo_sticks_after_a_step_of_the_search(dash):
     assert explorer.net is shown and dash.net is shown
     assert "higher than" not in explorer.loss_label.value and "lower than" not in explorer.loss_label.value
     assert explorer.value_slider.value == round(explorer.value / SLIDER_STEP)
+
+
+def test_a_preset_leaves_out_sub_tabs_and_text_blocks_by_name():
+    config = {"ui": {"hidden_parts": ["builder.code", "search.fine_print", "loss.errata", "loss.landscape"]}}
+    board = Dashboard(config=config, lazy=False, backend="agg")
+    try:
+        builder, stepper, inspector = board.parts["builder"], board.parts["stepper"], board.parts["inspector"]
+        assert builder.tabs.titles == ("shapes & graph", "output surface")  # no empty tab left behind
+        assert builder.code_tabs not in builder.tabs.children
+        assert "more: the fine print" not in stepper.more.titles and len(stepper.more.children) == 2
+        assert inspector.errata_note.layout.display == "none"
+        board.apply_config({})  # another preset shows them again, in place
+        assert builder.tabs.titles == ("shapes & graph", "PyTorch code", "output surface")
+        assert inspector.errata_note.layout.display is None and len(stepper.more.children) == 3
+    finally:
+        board.close()
+    with pytest.raises(ValueError, match="config field 'ui.hidden_parts\\[0\\]' must be one of 'builder.code'"):
+        Dashboard(config={"ui": {"hidden_parts": ["builder.answers"]}}, backend="agg")

@@ -123,6 +123,7 @@ class ActivationComparer(WidgetBase):
         neuron = W.VBox([neuron_controls, self.embed(self.neuron_view)])
         self.tabs = W.Tab(children=[curves, neuron])
         self.tabs.titles = ("compare activations", "single neuron")
+        self.blocks.add("neuron", neuron, self.tabs)
         self.children = (self.status, self.tabs)
         self.add_class("mlpw-activation-comparer")
         self.guard(self._refresh_curves)()

@@ -46,7 +46,7 @@ from typing import Any
 import ipywidgets as W
 import traitlets
 
-from ..config import CONFIG_ENV, TABS, DashboardConfig, NetSpec, control_part
+from ..config import CONFIG_ENV, PARTS, TABS, DashboardConfig, NetSpec, control_part
 from ..core import Dataset, Net, lab2_dataset, lab_net
 from ..plots.style import FrameStyle
 from ._base import WidgetBase
@@ -423,10 +423,15 @@ class Dashboard(WidgetBase):
         return getattr(part, attribute)
 
     def _apply_rules(self) -> None:
-        """Hide and fix the config's controls in every part built so far (each control once)."""
+        """Hide and fix the config's controls, and leave out its hidden parts, in every part built so far."""
         if self.config is None:
             return
         ui = self.config.ui
+        for name in ui.hidden_parts:
+            prefix, block = name.split(".", 1)
+            part = self.parts.get(PARTS[prefix])
+            if part is not None and block not in part.blocks.hidden:
+                part.show_block(block, False)
         for name in dict.fromkeys([*ui.hidden_controls, *ui.fixed_controls]):
             part_key, _ = control_part(name)
             if name in self._rules or part_key not in self.parts:
@@ -455,6 +460,9 @@ class Dashboard(WidgetBase):
         for rule in self._rules.values():
             rule.release()
         self._rules.clear()
+        for part in self.parts.values():
+            for block in list(part.blocks.hidden):
+                part.show_block(block)
         self.config = new
         target = self.parts.get("target")
         if target is not None:

@@ -351,6 +351,8 @@ class LayerBuilder(WidgetBase):
         self.surface_box = W.VBox([self.surface_note, self.surface_widget])
         self.tabs = W.Tab(children=[W.VBox([self.shape_table, self.graph_widget]), code_tabs, self.surface_box])
         self.tabs.titles = ("shapes & graph", "PyTorch code", "output surface")
+        self.blocks.add("code", code_tabs, self.tabs)
+        self.blocks.add("surface", self.surface_box, self.tabs)
         self.children = (self.controls, self.status, self.summary, self.tabs)
 
     def _surface_title(self) -> str:

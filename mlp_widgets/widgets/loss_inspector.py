@@ -263,6 +263,7 @@ class LossInspector(WidgetBase):
             "Press <b>Compute landscape</b>: the loss at θ + α·d1 + β·d2 for two random filter-normalised "
             "directions d1, d2 (Li et al. 2018), on a grid of α, β ∈ [−span, span]."
         )
+        self.errata_note = W.HTML(_ERRATA)
         surface_box = W.VBox([self.view_toggle, self.embed(self.surface_view), self.surface_note])
         numbers_box = W.VBox(
             [
@@ -270,7 +271,7 @@ class LossInspector(WidgetBase):
                 self.loss_table,
                 self.r2_label,
                 self.verdict,
-                W.HTML(_ERRATA),
+                self.errata_note,
             ],
             layout=W.Layout(max_width="620px"),
         )
@@ -287,6 +288,8 @@ class LossInspector(WidgetBase):
         )
         wrap = {"flex_flow": "row wrap", "align_items": "flex-start"}  # side by side when there is room, else stacked
         self.children = (self.status, W.HBox([surface_box, numbers_box], layout=W.Layout(**wrap)), landscape_box)
+        self.blocks.add("landscape", landscape_box)
+        self.blocks.add("errata", self.errata_note)
 
     # -- recomputation --------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -301,6 +301,8 @@ class RandomSearchStepper(WidgetBase):
             titles=("more: random search vs gradient descent", "more: how lucky must a draw be?", "more: the fine print"),
             selected_index=None,
         )  # fmt: skip
+        for name, page in zip(("race", "histogram", "fine_print"), self.more.children, strict=True):
+            self.blocks.add(name, page, self.more)
         picture = W.VBox(
             [W.HTML("<b>the network</b>, every unit as a picture of what it computes"), self.embed(self.network_view),
              self.hover_label],
