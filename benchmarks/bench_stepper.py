@@ -11,7 +11,7 @@ Measured side by side in one run, for three settings of the lab's problem
     (50 ms), then draw with the Agg canvas: readout, progress and loss curve
     every frame; the prediction surface, ``best_net`` and the histogram
     marker when the best improved, at most every 250 ms;
-(c) Play on an asyncio loop, as in a kernel: ``play.playing = True``, the
+(c) Play on an asyncio loop, as in a kernel: ``play.value = True``, the
     slices run as a task, then Pause; also the time from Pause to the task's
     end, and the interval between draws.
 
@@ -105,10 +105,10 @@ def async_play(stepper: RandomSearchStepper, timer: DrawTimer, seconds: float) -
 
     async def scenario() -> tuple[float, float]:
         t0 = time.perf_counter()
-        stepper.play.playing = True
+        stepper.play.value = True
         await asyncio.sleep(seconds)
         pause = time.perf_counter()
-        stepper.play.playing = False
+        stepper.play.value = False
         await stepper._task  # noqa: SLF001 - the benchmark waits for the loop to notice
         end = time.perf_counter()
         return stepper.engine.iteration / (end - t0), end - pause
@@ -118,7 +118,7 @@ def async_play(stepper: RandomSearchStepper, timer: DrawTimer, seconds: float) -
 
 def full_draws(stepper: RandomSearchStepper) -> dict[str, int]:
     """Full draws (not blits) per view so far."""
-    views = {"curve": stepper.curve_view, "surface": stepper.prediction_view, "hist": stepper.histogram_panel.view}
+    views = {"curve": stepper.curve_view, "fit": stepper.fit_view, "hist": stepper.histogram_panel.view}
     return {name: view.blitter.n_full for name, view in views.items()}
 
 
@@ -185,10 +185,10 @@ def kernel_latency(n: int = 10) -> None:
     try:
         run("from mlp_widgets import RandomSearchStepper\ns = RandomSearchStepper(epsilon=1e-30, max_iters=10**6)")
         idle = [run("x = 1") for _ in range(n)]
-        run("s.play.playing = True")
+        run("s.play.value = True")
         time.sleep(0.5)
         playing = [run("x = s.engine.iteration") for _ in range(n)]
-        t_pause = run("s.play.playing = False")
+        t_pause = run("s.play.value = False")
         time.sleep(0.3)
         run("n0 = s.engine.iteration")
         time.sleep(0.3)

@@ -57,7 +57,7 @@ def test_partial_sections_keep_the_other_defaults():
         ({"network": {"init": "xavier"}}, "config field 'network.init' must be one of 'torch'"),
         ({"network": {"std": -0.1}}, "config field 'network.std' must be a number from 0 to 100"),
         ({"ui": {"tabs": []}}, "config field 'ui.tabs' must name at least one of"),
-        ({"ui": {"tabs": ["network", "train"]}}, "config field 'ui.tabs[1]' must be one of 'activations'"),
+        ({"ui": {"tabs": ["network", "train"]}}, "config field 'ui.tabs[1]' must be one of 'search', 'network'"),
         ({"ui": {"tabs": ["network", "network"]}}, "config field 'ui.tabs' names something twice"),
         ({"ui": {"hidden_controls": ["builder.colour"]}}, "config field 'ui.hidden_controls[0]' names no control"),
         ({"ui": {"fixed_controls": "search.seed"}}, "config field 'ui.fixed_controls' must be a list of names"),
@@ -184,7 +184,7 @@ def test_every_bad_field_of_a_file_is_reported_at_once(tmp_path):
         "config field 'network.init' must be one of 'torch'",
         "config field 'search.epsilon' must be a number above 0",
         "config field 'search.max_iters' must be a whole number from 1",
-        "config field 'ui.tabs[0]' must be one of 'activations', 'network', 'loss', 'search', 'explorer'; got ['a', 'b']",
+        "config field 'ui.tabs[0]' must be one of 'search', 'network', 'activations', 'loss', 'explorer'; got ['a', 'b']",
         "config field 'ui.hidden_controls[0]' names no control: {'x': 1}.",
         "config field 'ui.fixed_controls[0]' names no control: 'builder.colour'.",
     ]:

@@ -25,15 +25,16 @@ def dash():
 def test_tabs_are_built_when_first_opened():
     board = Dashboard(backend="agg")
     try:
-        assert list(board.parts) == ["export", "activations"]
+        assert list(board.parts) == ["export", "stepper"]  # the training view comes first
         assert board.tab.titles == tuple(f"{i + 1} · {title}" for i, (_, title) in enumerate(TABS))
+        assert board.tab.titles[0] == "1 · Train"
         builder = board.show("network")
         assert board.tab.selected_index == 1 and builder is board.parts["builder"]
         assert "explorer" not in board.parts
         board.tab.selected_index = 3  # the user clicks the tab
-        assert "stepper" in board.parts
+        assert "inspector" in board.parts
         # a tab built later starts from the current shared state
-        assert board.parts["stepper"].net is board.net is builder.net
+        assert board.parts["stepper"].net is board.net is builder.net is board.parts["inspector"].net
     finally:
         board.close()
 
@@ -81,7 +82,7 @@ def test_no_figure_growth_over_interactions(dash):
 
 
 def test_unknown_tab_is_refused():
-    with pytest.raises(ValueError, match="tabs must be a non-empty list of 'activations'"):
+    with pytest.raises(ValueError, match="tabs must be a non-empty list of 'search', 'network'"):
         Dashboard(tabs=["train"], backend="agg")
 
 
@@ -177,7 +178,7 @@ RIPPLE = {
 def test_config_sets_target_network_search_and_controls():
     board = Dashboard(config=RIPPLE, backend="agg")
     try:
-        assert board.tab.titles == ("1 · Build a network", "2 · Random search")  # numbered as shown
+        assert board.tab.titles == ("1 · Build a network", "2 · Train")  # numbered as shown
         assert board.dataset.target == "ripple" and board.dataset.n == 30 and board.dataset.lo == -3
         builder = board.parts["builder"]  # the first tab, built at once
         assert builder.spec.hidden == (6, 5) and builder.spec.init == "uniform" and builder.spec.seed == 7
@@ -243,7 +244,7 @@ def test_apply_config_to_a_built_dashboard(dash):
     assert dash.net is builder.net and stepper.net is builder.net
     assert stepper.settings.strategy == "keep-best" and stepper.strategy_dropdown.value == "keep-best"
     assert stepper.epsilon_box.value == 0.001
-    assert dash.tab.titles == ("1 · Random search", "2 · Build a network", "3 · Network explorer")
+    assert dash.tab.titles == ("1 · Train", "2 · Build a network", "3 · Network explorer")
     # a second config releases what the first one fixed
     dash.apply_config({})
     assert not target.points_box.disabled and dash.dataset.target == "gaussian"
@@ -347,3 +348,21 @@ def test_undo_sticks_after_a_step_of_the_search(dash):
     assert explorer.net is shown and dash.net is shown
     assert "higher than" not in explorer.loss_label.value and "lower than" not in explorer.loss_label.value
     assert explorer.value_slider.value == round(explorer.value / SLIDER_STEP)
+
+
+def test_a_preset_leaves_out_sub_tabs_and_text_blocks_by_name():
+    config = {"ui": {"hidden_parts": ["builder.code", "search.fine_print", "loss.errata", "loss.landscape"]}}
+    board = Dashboard(config=config, lazy=False, backend="agg")
+    try:
+        builder, stepper, inspector = board.parts["builder"], board.parts["stepper"], board.parts["inspector"]
+        assert builder.tabs.titles == ("shapes & graph", "output surface")  # no empty tab left behind
+        assert builder.code_tabs not in builder.tabs.children
+        assert "more: the fine print" not in stepper.more.titles and len(stepper.more.children) == 2
+        assert inspector.errata_note.layout.display == "none"
+        board.apply_config({})  # another preset shows them again, in place
+        assert builder.tabs.titles == ("shapes & graph", "PyTorch code", "output surface")
+        assert inspector.errata_note.layout.display is None and len(stepper.more.children) == 3
+    finally:
+        board.close()
+    with pytest.raises(ValueError, match="config field 'ui.hidden_parts\\[0\\]' must be one of 'builder.code'"):
+        Dashboard(config={"ui": {"hidden_parts": ["builder.answers"]}}, backend="agg")

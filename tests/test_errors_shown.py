@@ -16,7 +16,9 @@ import pytest
 
 from mlp_widgets.config import TargetSpec
 from mlp_widgets.core import Race
-from mlp_widgets.widgets import activation_comparer, loss_inspector, network_explorer, search_histogram
+from mlp_widgets.core.batched import LossSample
+from mlp_widgets.core.landscape import LandscapeJob
+from mlp_widgets.widgets import activation_comparer, network_explorer
 from mlp_widgets.widgets.activation_comparer import ActivationComparer
 from mlp_widgets.widgets.dashboard import Dashboard
 from mlp_widgets.widgets.export_panel import ExportPanel
@@ -66,7 +68,7 @@ def _target_box(mp: pytest.MonkeyPatch) -> tuple[Any, Callable[[Any], None]]:
 
 def _inspector_button(mp: pytest.MonkeyPatch) -> tuple[Any, Callable[[Any], None]]:
     w = LossInspector(backend="agg")
-    mp.setattr(loss_inspector, "loss_landscape", boom)
+    mp.setattr(LandscapeJob, "advance", boom)
     return w, lambda w: w.compute_button.click()
 
 
@@ -96,7 +98,7 @@ def _race(mp: pytest.MonkeyPatch) -> tuple[Any, Callable[[Any], None]]:
 
 def _histogram(mp: pytest.MonkeyPatch) -> tuple[Any, Callable[[Any], None]]:
     w = RandomSearchStepper(backend="agg")
-    mp.setattr(search_histogram, "sample_losses", boom)
+    mp.setattr(LossSample, "advance", boom)
     return w.histogram_panel, lambda panel: panel.sample_button.click()
 
 

@@ -227,7 +227,7 @@ def test_landscape_center_is_the_current_loss_and_progress_completes(inspector):
     assert land.n == 11 and land.seed == 7 and land.span == 0.5
     assert land.losses[5, 5] == pytest.approx(inspector.rows["mse"].scratch, rel=1e-5)
     assert land.center_loss == pytest.approx(inspector.rows["mse"].scratch, rel=1e-5)
-    assert inspector.progress.value == inspector.progress.max == 121
+    assert inspector.progress.value == inspector.progress.max == 1.0 and inspector.progress.description == "100%"
     np.testing.assert_allclose(inspector.landscape_view.values, np.log10(land.losses))
     assert tuple(inspector.landscape_view.image.get_extent()) == (-0.5, 0.5, -0.5, 0.5)
     x, y = inspector.landscape_view.marker.get_data()
@@ -341,3 +341,50 @@ def test_follows_a_target_explorer():
     link.unlink()
     explorer.close()
     li.close()
+
+
+def test_the_landscape_runs_in_slices_on_the_loop_and_stops_within_a_slice():
+    """In a kernel: Compute returns at once, the progress grows, Stop ends it between two slices."""
+    import asyncio
+
+    from mlp_widgets.core import Net
+
+    inspector = LossInspector(net=Net.build(2, (64, 64), 1, "relu", init="uniform", seed=1), backend="agg")
+    inspector.grid_slider.value = 51
+
+    async def scenario():
+        inspector.compute_button.click()
+        assert inspector.compute_button.disabled and not inspector.stop_button.disabled
+        seen = []
+        while inspector.progress.value < 0.05:
+            await asyncio.sleep(0.02)
+            seen.append(inspector.progress.value)
+        inspector.stop_button.click()  # a widget message, handled between two slices
+        for _ in range(100):
+            if not inspector.compute_button.disabled:
+                break
+            await asyncio.sleep(0.02)
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert seen == sorted(seen) and inspector.progress.value < 1.0
+    assert not inspector.compute_button.disabled and inspector.stop_button.disabled
+    assert inspector.landscape is None and "stopped" in inspector.message
+    inspector.close()
+
+
+def test_ground_truth_and_prediction_share_one_z_scale():
+    from mlp_widgets.core import Net, make_dataset
+
+    small = Net.build(2, (4,), 1, "relu", init="normal", std=0.01, seed=0)  # predicts almost 0
+    inspector = LossInspector(net=small, dataset=make_dataset("two_bumps", n=20), backend="agg")
+    inspector.view_toggle.value = "truth"
+    truth_zlim = inspector.surface_view.zlim
+    inspector.view_toggle.value = "prediction"
+    assert inspector.surface_view.zlim == truth_zlim
+    y, p = inspector.dataset.ground_truth.numpy(), inspector.prediction.numpy()
+    lo, hi = truth_zlim
+    assert lo <= min(y.min(), p.min()) and max(y.max(), p.max()) <= hi
+    inspector.view_toggle.value = "residual"
+    assert inspector.surface_view.zlim[1] <= 0.1 * truth_zlim[1]  # its own scale: ŷ − y is negative here
+    inspector.close()

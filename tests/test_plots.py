@@ -224,7 +224,9 @@ def test_ipympl_canvas_is_created_updated_and_closed():
     data = lab2_dataset()
     start = open_figures()
     view = SurfaceView(data.x_nodes, data.y_nodes, data.ground_truth, backend="ipympl")
-    assert type(view.fig.canvas).__module__.startswith("ipympl")
+    from ipympl.backend_nbagg import Canvas
+
+    assert isinstance(view.fig.canvas, Canvas) and not view.fig.canvas.resizable  # embedded: no resize handle
     assert open_figures() == start + 1
     view.update(2 * data.ground_truth)
     assert view.values.max() == pytest.approx(2 * float(data.ground_truth.max()), rel=1e-6)
@@ -244,3 +246,34 @@ def test_ipympl_canvas_is_created_updated_and_closed():
     assert modes[1:] == ["full", "diff", "full"]
     view.close()
     assert open_figures() == start
+
+
+# -- figures a student reads: shared scales, minus signs --------------------------------------------
+def test_target_and_prediction_share_one_colour_scale_and_the_residual_has_its_own():
+    from mlp_widgets.core import make_dataset
+    from mlp_widgets.plots.fit import FitView
+
+    ds = make_dataset("two_bumps", n=20)
+    target = ds.grid(ds.ground_truth)
+    view = FitView(target, (ds.lo, ds.hi, ds.lo, ds.hi), backend="agg")
+    view.update(0.4 * ds.ground_truth.numpy())  # reaches 40 % of the peak
+    truth, prediction, residual = view.images
+    assert truth.get_clim() == prediction.get_clim()  # so 40 % looks like 40 %
+    lo, hi = truth.get_clim()
+    assert lo <= target.min() and target.max() <= hi and hi < 2 * target.max()
+    r_lo, r_hi = residual.get_clim()
+    assert r_lo == -r_hi and r_hi >= 0.6 * target.max()
+    view.close()
+
+
+def test_negative_z_tick_labels_keep_their_minus_sign_clear_of_the_ticks():
+    from mlp_widgets.core import lab2_dataset
+
+    ds = lab2_dataset()
+    z = -0.465 - 0.012 * np.exp(-(ds.x_nodes**2 + ds.y_nodes**2))
+    view = SurfaceView(ds.x_nodes, ds.y_nodes, z, zlabel="ŷ", backend="agg")
+    view.png()
+    labels = [t.get_text() for t in view.ax.zaxis.get_ticklabels() if t.get_text()]
+    assert labels and all(label.startswith("\u2212") for label in labels), labels
+    assert view.ax.zaxis.get_major_ticks()[0].get_pad() >= 3  # the label keeps clear of its tick mark
+    view.close()

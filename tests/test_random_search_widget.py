@@ -70,7 +70,9 @@ def test_step_matches_the_labs_loop_and_updates_readout_and_curve(stepper, datas
     stepper.step_button.click()
     x, y = curve(stepper, "candidate")
     np.testing.assert_allclose(y, expected, rtol=1e-6)
-    np.testing.assert_allclose(curve(stepper, "best")[1], np.minimum.accumulate(expected), rtol=1e-6)
+    best_x, best_y = curve(stepper, "best")  # from iteration 0: the starting network's loss
+    assert best_x[0] == 0 and best_y[0] == stepper.engine.initial_loss
+    np.testing.assert_allclose(best_y[1:], np.minimum.accumulate(expected), rtol=1e-6)
     assert "iteration <b>2</b> / 50" in stepper.readout.value
 
 
@@ -79,7 +81,7 @@ def test_run_to_the_end_stops_with_the_right_reason(stepper):
     e = stepper.engine
     assert e.stop_reason == "threshold met" and e.best_loss <= 1e-5 and e.iteration < 50
     assert "threshold met" in stepper.stop_label.value
-    assert len(curve(stepper, "best")[0]) == e.iteration
+    assert len(curve(stepper, "best")[0]) == e.iteration + 1
     iteration = e.iteration
     stepper.step_button.click()  # stopped: a note, no step
     assert e.iteration == iteration and "stopped" in stepper.message
@@ -114,23 +116,23 @@ def test_reset_clears(stepper):
     e = stepper.engine
     assert e.iteration == 0 and e.history == [] and e.best_loss == e.initial_loss
     assert stepper.progress.value == 0 and stepper.stop_label.value == ""
-    assert curve(stepper, "candidate")[0].size == 0 and curve(stepper, "best")[0].size == 0
+    assert curve(stepper, "candidate")[0].size == 0 and curve(stepper, "best")[0].tolist() == [0.0]
     assert "iteration <b>0</b> / 40" in stepper.readout.value
 
 
 def test_play_ticks_then_pause_leaves_a_consistent_history(stepper):
     stepper.configure(strategy="keep-best", epsilon=1e-12, max_iters=100_000)
     stepper.speed_dropdown.value = 10
-    stepper.play.playing = True  # no event loop here: the ticks are driven below
+    stepper.play.value = True  # no event loop here: the ticks are driven below
     assert stepper.play_ticks(3) == 30
-    stepper.play.playing = False
+    stepper.play.value = False
     e = stepper.engine
     assert e.iteration == len(e.history) == 30
     cands = np.array([r.candidate_loss for r in e.history])
     best = np.array([r.best_loss for r in e.history])
     np.testing.assert_array_equal(best, np.minimum.accumulate(np.minimum(cands, e.initial_loss)))
     assert e.best_loss == min(cands.min(), e.initial_loss)
-    np.testing.assert_array_equal(curve(stepper, "best")[1], best)
+    np.testing.assert_array_equal(curve(stepper, "best")[1][1:], best)
     # the published best network has the best loss
     with torch.no_grad():
         pred = stepper.best_net.forward(e.dataset.inputs).squeeze(-1)
@@ -147,14 +149,14 @@ def test_async_play_pauses_within_a_frame(stepper):
 
     ticks = []
     tick = stepper.play_tick
-    stepper.play_tick = lambda: ticks.append(stepper.play.playing) or tick()
+    stepper.play_tick = lambda: ticks.append(stepper.play.value) or tick()
 
     async def scenario():
-        stepper.play.playing = True
+        stepper.play.value = True
         assert stepper._task is not None
         await asyncio.sleep(0.3)
         running = stepper.engine.iteration
-        stepper.play.playing = False  # a widget message, handled between two slices
+        stepper.play.value = False  # a widget message, handled between two slices
         await asyncio.wait_for(stepper._task, timeout=30.0)
         return running
 
@@ -223,8 +225,8 @@ def test_dataset_and_net_changes_reset(stepper):
     stepper.dataset = ripple
     e = stepper.engine
     assert e.iteration == 0 and e.dataset is ripple
-    np.testing.assert_allclose(stepper.target_view.values, ripple.grid(ripple.ground_truth))
-    assert stepper.prediction_view.values.shape == (20, 20)
+    np.testing.assert_allclose(stepper.fit_view.target, ripple.grid(ripple.ground_truth))
+    assert stepper.fit_view.prediction.shape == (20, 20)
     zero = float((ripple.ground_truth**2).mean())
     assert f"{zero:.3e}" in stepper.baseline_note.value
 
@@ -328,3 +330,27 @@ def test_histogram_view_counts_every_value_and_blits_markers(open_figure_count):
     assert view.set_marker("eps", 1e-5, redraw=False) == "" and view.flush() == "full"
     view.close()
     assert open_figure_count() == before
+
+
+def test_a_big_step_is_finished_in_slices_and_pause_ends_it():
+    """4096 candidates of a 2 → 256 → 256 → 1 network: one step is minutes of work; Step must not block."""
+    net = Net.build(2, (256, 256), 1, "relu", init="uniform", seed=0)
+    stepper = RandomSearchStepper(net=net, backend="agg", strategy="keep-best", candidates=4096, epsilon=1e-12)
+
+    async def scenario():
+        stepper.step_button.click()  # returns after one frame of work
+        assert stepper.engine.iteration == 0
+        progress = []
+        for _ in range(5):
+            await asyncio.sleep(0.15)  # the loop runs: widget messages get in
+            progress.append(stepper.engine.step_progress)
+        stepper.pause()
+        await asyncio.sleep(0.4)
+        after = stepper.engine.step_progress
+        await asyncio.sleep(0.4)
+        return progress, after, stepper.engine.step_progress
+
+    progress, after, later = asyncio.run(scenario())
+    assert 0 < progress[0] < progress[-1] < 1, progress
+    assert after == later and stepper.engine.iteration == 0  # paused: no more work
+    stepper.close()

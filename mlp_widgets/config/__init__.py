@@ -10,7 +10,7 @@
 The bounds themselves live in :mod:`mlp_widgets.core.limits`.
 """
 
-from .names import CONTROLS, PARTS, TABS, control_part
+from .names import BLOCKS, CONTROLS, PARTS, TABS, control_part
 from .presets import (
     CONFIG_ENV,
     DashboardConfig,
@@ -23,6 +23,7 @@ from .presets import (
 from .specs import INIT_CHOICES, INIT_LABELS, InitSpec, NetSpec, StepperSettings, TargetSpec
 
 __all__ = [
+    "BLOCKS",
     "CONFIG_ENV",
     "CONTROLS",
     "INIT_CHOICES",

@@ -9,12 +9,13 @@ every name here.
 
 from __future__ import annotations
 
-#: (tab key, tab title) of the dashboard, in the order of the lab; the page numbers the tabs it shows
+#: (tab key, tab title) of the dashboard: the training view first, then the lab's parts in depth, in its order;
+#: the page numbers the tabs it shows
 TABS: tuple[tuple[str, str], ...] = (
-    ("activations", "Activations"),
+    ("search", "Train"),
     ("network", "Build a network"),
+    ("activations", "Activations"),
     ("loss", "Target & loss"),
-    ("search", "Random search"),
     ("explorer", "Network explorer"),
 )
 
@@ -92,6 +93,20 @@ CONTROLS: dict[str, str] = {
 }
 
 
+#: parts of the page a preset can leave out (``ui.hidden_parts``): name -> what it is; the part owning a name is
+#: ``PARTS[name.split(".")[0]]``, and the widget hides the block called ``name.split(".")[1]`` itself
+BLOCKS: dict[str, str] = {
+    "builder.code": "the PyTorch code sub-tab (it writes out Task 1.11's answer)",
+    "builder.surface": "the output-surface sub-tab",
+    "search.race": "the race against gradient descent",
+    "search.histogram": "the losses of random networks",
+    "search.fine_print": "the fine print: strategies and the lab's errata",
+    "loss.landscape": "the loss landscape",
+    "loss.errata": "the note on the lab's MSE errata",
+    "activations.neuron": "the single-neuron sub-tab",
+}
+
+
 def control_part(name: str) -> tuple[str, str]:
     """``(dashboard part, attribute)`` of a control name of :data:`CONTROLS`.
 
@@ -108,4 +123,4 @@ def control_part(name: str) -> tuple[str, str]:
     return PARTS[name.split(".", 1)[0]], CONTROLS[name]
 
 
-__all__ = ["CONTROLS", "PARTS", "TABS", "control_part"]
+__all__ = ["BLOCKS", "CONTROLS", "PARTS", "TABS", "control_part"]

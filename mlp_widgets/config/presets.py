@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 
 from ..core._validate import shown
 from ..core.limits import MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, MAX_CONFIG_VALUES
-from .names import CONTROLS, PARTS, TABS
+from .names import BLOCKS, CONTROLS, PARTS, TABS
 from .specs import NetSpec, StepperSettings, TargetSpec
 
 #: environment variable naming a config file that ``Dashboard()`` reads when given no config
@@ -234,11 +234,18 @@ class SearchConfig(StepperSettings):
 
 @dataclass(frozen=True)
 class UIConfig:
-    """What the page shows: ``tabs`` (keys of :data:`TABS`), ``hidden_controls`` and ``fixed_controls`` (:data:`CONTROLS`)."""
+    """What the page shows.
+
+    ``tabs`` (keys of :data:`TABS`, in order); ``hidden_controls`` and
+    ``fixed_controls`` (:data:`CONTROLS`); ``hidden_parts``, sub-tabs and
+    blocks of text left out of the page (:data:`BLOCKS`, e.g. ``"builder.code"``,
+    whose code is the answer to Task 1.11).
+    """
 
     tabs: tuple[str, ...] = tuple(key for key, _ in TABS)
     hidden_controls: tuple[str, ...] = ()
     fixed_controls: tuple[str, ...] = ()
+    hidden_parts: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Any) -> UIConfig:
@@ -252,6 +259,7 @@ class UIConfig:
             tabs=_check_names("ui.tabs", raw.get("tabs", list(d.tabs)), dict(TABS), empty=False),
             hidden_controls=_check_names("ui.hidden_controls", raw.get("hidden_controls", []), CONTROLS, empty=True),
             fixed_controls=_check_names("ui.fixed_controls", raw.get("fixed_controls", []), CONTROLS, empty=True),
+            hidden_parts=_check_names("ui.hidden_parts", raw.get("hidden_parts", []), BLOCKS, empty=True),
         )
 
 

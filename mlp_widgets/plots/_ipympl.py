@@ -16,6 +16,10 @@ our users: we change them here, and only here.
   pause stays a diff, small on a slow link (Binder), where the transfer itself
   spaces the frames out. It relies on ``Canvas._png_is_old``, ``_force_full``
   and ``get_diff_image``.
+* **An embedded look from the first message.** The canvas is created with no
+  header, footer or resize handle (a subclass with other defaults): set
+  afterwards, they arrived too late for the first cell Voilà renders, and its
+  figures kept a resize handle.
 * **One canvas pixel per figure pixel.** On a high-DPI screen ipympl asks the
   kernel to render at the screen's device-pixel ratio, which quadruples every
   frame on a 2× screen. The default style keeps one canvas pixel per figure
@@ -59,10 +63,10 @@ def available() -> bool:
 
 def attach_canvas(fig: Figure, *, hidpi: bool) -> Any:
     """Give ``fig`` an ipympl ``Canvas`` (a widget) with the overrides above; return the canvas."""
-    from ipympl.backend_nbagg import Canvas, FigureManager
+    from ipympl.backend_nbagg import FigureManager
 
     _counter[0] += 1
-    canvas = Canvas(fig)
+    canvas = _embedded_canvas_class()(fig)
     FigureManager(canvas, _counter[0])  # an int: matplotlib formats the figure number with {:d}
     if not hidpi:
         canvas.handle_set_device_pixel_ratio = lambda event: None
@@ -70,6 +74,32 @@ def attach_canvas(fig: Figure, *, hidpi: bool) -> Any:
     _send_whole_frames_in_quick_succession(canvas)
     _cap_canvas_size(canvas)
     return canvas
+
+
+def _embedded_canvas_class() -> type:
+    """ipympl's ``Canvas`` with no header, footer or resize handle *in the state it is created with*.
+
+    Set after creation, these changes reach the browser as an update that,
+    for the canvases of the first cell Voilà renders, arrives after their
+    views have drawn — the page kept a resize handle (and a header) the
+    kernel had already turned off. Defaults travel with the widget's first
+    message, so nothing is drawn twice.
+    """
+    global _EMBEDDED
+    if _EMBEDDED is None:
+        import traitlets
+        from ipympl.backend_nbagg import Canvas
+
+        class EmbeddedCanvas(Canvas):
+            header_visible = traitlets.Bool(False).tag(sync=True)
+            footer_visible = traitlets.Bool(False).tag(sync=True)
+            resizable = traitlets.Bool(False).tag(sync=True)
+
+        _EMBEDDED = EmbeddedCanvas
+    return _EMBEDDED
+
+
+_EMBEDDED: type | None = None
 
 
 def _send_whole_frames_in_quick_succession(canvas: Any) -> None:
@@ -131,4 +161,6 @@ def _cap_canvas_size(canvas: Any) -> None:
 
 def is_canvas(fig: Figure) -> bool:
     """Whether the figure's canvas is an ipympl widget (to be embedded as is)."""
-    return type(fig.canvas).__module__.startswith("ipympl")
+    return _EMBEDDED is not None and isinstance(fig.canvas, _EMBEDDED) or type(fig.canvas).__module__.startswith(
+        "ipympl"
+    )

@@ -14,7 +14,7 @@ from matplotlib.patches import FancyBboxPatch
 from ..core import Linear, Net
 from ..core._validate import check_int
 from .figure import FigureView
-from .style import FrameStyle
+from .style import FrameStyle, get_style
 
 _COLORS = {"io": "#E8E8E8", "linear": "#CFE3F5", "activation": "#F9DDBE"}
 
@@ -48,15 +48,29 @@ def _fmt(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, shape)) + ")"
 
 
-def draw_graph(ax: Axes, nodes: list[GraphNode], per_row: int = 4, font_size: float = 7.0) -> None:
-    """Draw the boxes in rows of ``per_row`` (left to right, then the next row) on a cleared axis."""
+def snake_positions(count: int, per_row: int) -> list[tuple[float, float]]:
+    """Box centres in rows of ``per_row``: left to right, then right to left below, and so on.
+
+    The arrow from a row's last box to the next row's first then goes straight
+    down, never across the picture.
+    """
+    pos = []
+    for i in range(count):
+        row, col = divmod(i, per_row)
+        pos.append((float(col if row % 2 == 0 else per_row - 1 - col), -float(row)))
+    return pos
+
+
+def draw_graph(ax: Axes, nodes: list[GraphNode], per_row: int = 6, font_size: float = 8.0) -> None:
+    """Draw the boxes in snaking rows of ``per_row`` on a cleared axis, shapes on the arrows."""
     ax.clear()
     ax.set_axis_off()
+    per_row = max(1, min(per_row, len(nodes)))
     n_rows = (len(nodes) + per_row - 1) // per_row
-    ax.set_xlim(-0.6, per_row - 0.4)
-    ax.set_ylim(-n_rows + 0.4, 0.6)
-    width, height = 0.62, 0.42
-    pos = [(i % per_row, -(i // per_row)) for i in range(len(nodes))]
+    ax.set_xlim(-0.55, per_row - 0.45)
+    ax.set_ylim(-n_rows + 0.45, 0.55)
+    width, height = 0.66, 0.5
+    pos = snake_positions(len(nodes), per_row)
     for (x, y), node in zip(pos, nodes, strict=True):
         ax.add_patch(
             FancyBboxPatch(
@@ -68,14 +82,15 @@ def draw_graph(ax: Axes, nodes: list[GraphNode], per_row: int = 4, font_size: fl
         ax.text(x, y, text, ha="center", va="center", fontsize=font_size)
     for i in range(len(nodes) - 1):
         (x0, y0), (x1, y1) = pos[i], pos[i + 1]
-        if y0 == y1:
-            start, end = (x0 + width / 2, y0), (x1 - width / 2, y1)
-            label_xy, va = ((x0 + x1) / 2, y0 + 0.06), "bottom"
-        else:  # wrap to the next row
-            start, end = (x0, y0 - height / 2), (x1 + width / 2, y1 + 0.05)
-            label_xy, va = ((x0 + x1) / 2 + 0.3, (y0 + y1) / 2 + 0.05), "center"
-        ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": "0.3", "lw": 0.8})
-        ax.text(*label_xy, _fmt(nodes[i].out_shape), ha="center", va=va, fontsize=font_size - 1, color="#0B4F8A")
+        shape = _fmt(nodes[i].out_shape)
+        if y0 == y1:  # along the row, the shape above the arrow
+            sign = 1 if x1 > x0 else -1
+            start, end = (x0 + sign * width / 2, y0), (x1 - sign * width / 2, y1)
+            ax.text((x0 + x1) / 2, y0 + 0.05, shape, ha="center", va="bottom", fontsize=font_size - 1, color="#0B4F8A")
+        else:  # down to the next row, the shape beside the arrow
+            start, end = (x0, y0 - height / 2), (x1, y1 + height / 2)
+            ax.text(x0 + 0.06, (y0 + y1) / 2, shape, ha="left", va="center", fontsize=font_size - 1, color="#0B4F8A")
+        ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": "0.3", "lw": 0.9})
 
 
 class GraphView(FigureView):
@@ -88,7 +103,7 @@ class GraphView(FigureView):
     batch_size : int
         Batch size used for the shapes on the arrows.
     per_row : int
-        Boxes per row.
+        Most boxes per row (longer networks snake onto more rows; the figure grows to fit).
     style, backend :
         See :class:`~mlp_widgets.plots.figure.FigureView`.
     """
@@ -98,11 +113,11 @@ class GraphView(FigureView):
         net: Net,
         batch_size: int = 2,
         *,
-        per_row: int = 4,
+        per_row: int = 6,
         style: str | FrameStyle | None = None,
         backend: str = "auto",
     ) -> None:
-        super().__init__(style, backend)
+        super().__init__(get_style(style).with_size(*_size(len(graph_nodes(net, batch_size)), per_row)), backend)
         self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 1.0))
         self.per_row = check_int("boxes per row", per_row, 1, 20)
         self.update(net, batch_size)
@@ -113,5 +128,15 @@ class GraphView(FigureView):
         if nodes == getattr(self, "nodes", None):
             return ""  # same picture (e.g. only the parameters changed)
         self.nodes = nodes
-        draw_graph(self.ax, self.nodes, self.per_row, self.style.font_size)
+        size = _size(len(nodes), self.per_row)
+        if tuple(self.fig.get_size_inches()) != size:
+            self.fig.set_size_inches(*size, forward=True)
+        draw_graph(self.ax, self.nodes, self.per_row, self.style.font_size + 1)
         return self.redraw(full=True)
+
+
+def _size(count: int, per_row: int) -> tuple[float, float]:
+    """Figure size (inches) for ``count`` boxes: 1.45 in per box across, 1.1 in per row."""
+    across = max(1, min(per_row, count))
+    rows = (count + per_row - 1) // per_row
+    return (1.45 * across + 0.2, 1.1 * rows + 0.15)

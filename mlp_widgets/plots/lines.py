@@ -9,7 +9,7 @@ from matplotlib.lines import Line2D
 
 from ..core._validate import check_choice
 from .figure import FigureView
-from .style import LINE_COLORS, FrameStyle
+from .style import LINE_COLORS, FrameStyle, get_style
 
 
 def _padded(lo: float, hi: float, log: bool) -> tuple[float, float]:
@@ -40,7 +40,11 @@ class LineView(FigureView):
     xlim, ylim : (float, float), optional
         Fixed limits; automatic when omitted.
     legend : bool
-        Show a legend of the labelled curves.
+        Show a legend of the curves and the labelled reference lines.
+    legend_outside : bool
+        Put the legend right of the axes, so it never hides the data.
+    size : (float, float), optional
+        Figure size in inches (the style's otherwise).
     style, backend :
         See :class:`~mlp_widgets.plots.figure.FigureView`.
     """
@@ -56,10 +60,13 @@ class LineView(FigureView):
         xlim: Sequence[float] | None = None,
         ylim: Sequence[float] | None = None,
         legend: bool = True,
+        legend_outside: bool = False,
+        size: tuple[float, float] | None = None,
         style: str | FrameStyle | None = None,
         backend: str = "auto",
     ) -> None:
-        super().__init__(style, backend)
+        frame = get_style(style)
+        super().__init__(frame.with_size(*size) if size is not None else frame, backend)
         self.ax = self.fig.add_subplot()
         self.ax.set_xscale(check_choice("xscale", xscale, ("linear", "log")))
         self.ax.set_yscale(check_choice("yscale", yscale, ("linear", "log")))
@@ -72,8 +79,10 @@ class LineView(FigureView):
         if title:
             self.ax.set_title(title, fontsize=self.style.font_size + 1)
         self.legend = bool(legend)
+        self.legend_outside = bool(legend_outside)
         self.lines: dict[str, Line2D] = {}
         self.refs: dict[str, Line2D] = {}
+        self._in_view: set[str] = set()
         self._fixed = {"x": xlim is not None, "y": ylim is not None}
         if xlim is not None:
             self.ax.set_xlim(*xlim)
@@ -82,6 +91,8 @@ class LineView(FigureView):
         self.fig.tight_layout()
         if yscale == "log":  # room for labels such as "2×10⁻³", which tight_layout cannot see before data
             self.fig.subplots_adjust(left=max(self.fig.subplotpars.left, 0.2))
+        if self.legend_outside:
+            self.fig.subplots_adjust(right=0.7)
         self.redraw(full=True)
 
     # -- curves ---------------------------------------------------------------------------------
@@ -147,15 +158,24 @@ class LineView(FigureView):
         old = self.ax.get_legend()
         if old is not None:
             old.remove()
-        if self.legend and self.lines:
+        shown = [*self.lines.values(), *(ln for ln in self.refs.values() if not ln.get_label().startswith("_"))]
+        if self.legend and shown:
             # legend entries are proxies: the curves themselves are animated
-            handles = [Line2D([], [], color=ln.get_color(), linestyle=ln.get_linestyle()) for ln in self.lines.values()]
-            labels = [ln.get_label() for ln in self.lines.values()]
-            self.ax.legend(handles, labels, fontsize=self.style.font_size, loc="best", frameon=False)
+            handles = [Line2D([], [], color=ln.get_color(), linestyle=ln.get_linestyle()) for ln in shown]
+            labels = [ln.get_label() for ln in shown]
+            where = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if self.legend_outside else {"loc": "best"}
+            self.ax.legend(handles, labels, fontsize=self.style.font_size, frameon=False, **where)
 
     # -- reference lines ------------------------------------------------------------------------
-    def set_hline(self, name: str, y: float | None, *, redraw: bool = True, **kwargs: object) -> str:
-        """A horizontal reference line (e.g. the threshold ε); ``None`` removes it."""
+    def set_hline(
+        self, name: str, y: float | None, *, redraw: bool = True, keep_in_view: bool = False, **kwargs: object
+    ) -> str:
+        """A horizontal reference line (e.g. the threshold ε); ``None`` removes it.
+
+        With ``keep_in_view`` the automatic y-limits always include it (the
+        threshold a student aims at must be on screen); a ``label`` puts it in the legend.
+        """
+        (self._in_view.add if keep_in_view else self._in_view.discard)(name)
         return self._set_ref(name, y, self.ax.axhline, redraw, **kwargs)
 
     def set_vline(self, name: str, x: float | None, *, redraw: bool = True, **kwargs: object) -> str:
@@ -171,8 +191,10 @@ class LineView(FigureView):
             kwargs.setdefault("color", "0.3")
             kwargs.setdefault("linestyle", ":")
             kwargs.setdefault("linewidth", 1.0)
+            kwargs.setdefault("label", "_" + name)
             self.refs[name] = self.blitter.add(make(float(value), **kwargs))
-        return self._after_change(False, redraw)
+        self._update_legend()
+        return self._after_change(True, redraw)
 
     # -- limits ---------------------------------------------------------------------------------
     def set_limits(self, xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None) -> str:
@@ -192,6 +214,11 @@ class LineView(FigureView):
             d = d[np.isfinite(d) & ((d > 0) if log else True)]
             if d.size:
                 parts.append((d.min(), d.max()))
+        if axis == 1:
+            for name in self._in_view & set(self.refs):
+                y = float(self.refs[name].get_ydata()[0])
+                if np.isfinite(y) and (y > 0 or not log):
+                    parts.append((y, y))
         if not parts:
             return None
         return float(min(p[0] for p in parts)), float(max(p[1] for p in parts))

@@ -80,10 +80,14 @@ class NetworkGraphView(FigureView):
         self.sizes = sizes
         self.shown = [min(s, self.max_units) for s in sizes]
         top = max(self.shown)
-        self.positions = [
-            np.column_stack([np.full(s, float(c)), ((s - 1) / 2 - np.arange(s)) / max(top - 1, 1) * 2])
-            for c, s in enumerate(self.shown)
-        ]
+        dense = 2.0 / max(top - 1, 1)  # the spacing of the fullest column, which spans the height
+
+        def column(c: int, s: int) -> np.ndarray:
+            # a column of few units spreads out (two inputs must not sit on top of each other)
+            spacing = max(dense, min(0.6, 2.0 / max(s - 1, 1)))
+            return np.column_stack([np.full(s, float(c)), ((s - 1) / 2 - np.arange(s)) * spacing])
+
+        self.positions = [column(c, s) for c, s in enumerate(self.shown)]
         index, segments = [], []
         for k in range(len(sizes) - 1):
             for i in range(self.shown[k]):

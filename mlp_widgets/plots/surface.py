@@ -84,7 +84,7 @@ class SurfaceView(FigureView):
     ) -> None:
         super().__init__(style, backend)
         self.ax = self.fig.add_subplot(projection="3d")
-        self.fig.subplots_adjust(left=0.0, right=0.95, bottom=0.04, top=0.95 if title else 1.0)
+        self.fig.subplots_adjust(left=0.06, right=0.9, bottom=0.04, top=0.95 if title else 1.0)
         self.symmetric = bool(symmetric)
         self.cmap_name = cmap or SIGNED_CMAP
         self._cmap = get_cmap(self.cmap_name, self.style.levels)
@@ -106,9 +106,12 @@ class SurfaceView(FigureView):
             axis.set_major_locator(MaxNLocator(style.n_ticks))
             axis.set_pane_color((0.96, 0.96, 0.96, 1.0))
         ax.tick_params(labelsize=style.font_size, pad=0)
-        ax.set_xlabel(xlabel, fontsize=style.font_size, labelpad=-6)
-        ax.set_ylabel(ylabel, fontsize=style.font_size, labelpad=-6)
-        ax.set_zlabel(zlabel, fontsize=style.font_size, labelpad=-6)
+        # the z tick labels keep clear of their tick marks, or a label's minus sign is drawn on its tick and
+        # −0.465 reads as 0.465; the axis labels keep clear of the tick labels
+        ax.tick_params(axis="z", pad=4)
+        ax.set_xlabel(xlabel, fontsize=style.font_size, labelpad=-4)
+        ax.set_ylabel(ylabel, fontsize=style.font_size, labelpad=-4)
+        ax.set_zlabel(zlabel, fontsize=style.font_size, labelpad=8)
         if title:
             ax.set_title(title, fontsize=style.font_size + 1)
 
@@ -241,6 +244,11 @@ class SurfaceView(FigureView):
         self.cmap_name = name
         self.surface.set_cmap(self._cmap)
         return self.redraw()
+
+    def set_view(self, elev: float, azim: float) -> str:
+        """Look from ``elev`` degrees above the grid and ``azim`` degrees around it (a full redraw)."""
+        self.ax.view_init(elev=check_float("elevation", elev, lo=-90.0, hi=90.0), azim=check_float("azimuth", azim))
+        return self.redraw(full=True)
 
     @property
     def view_angles(self) -> tuple[float, float]:

@@ -98,6 +98,8 @@ class WidgetBase(W.VBox):
         self._message = ""
         self._views: list[FigureView] = []
         self._bindings: list[_Binding] = []
+        #: parts a teacher may leave out of the page (see :meth:`show_block`)
+        self.blocks = Blocks()
 
     # -- status line ----------------------------------------------------------------------------
     @property
@@ -251,6 +253,10 @@ class WidgetBase(W.VBox):
 
         control.set_state = set_state
 
+    def show_block(self, name: str, shown: bool = True) -> None:
+        """Show (or, with ``shown=False``, leave out) the part called ``name`` (see :data:`mlp_widgets.config.BLOCKS`)."""
+        self.blocks.set_shown(name, shown)
+
     # -- figures --------------------------------------------------------------------------------
     def add_view(self, view: FigureView) -> FigureView:
         """Take ownership of a view: :meth:`close` will close its figure."""
@@ -263,11 +269,6 @@ class WidgetBase(W.VBox):
             self.add_view(view)
         canvas = view.canvas
         if view.is_widget:
-            canvas.header_visible = False
-            canvas.footer_visible = False
-            canvas.resizable = False
-            canvas.toolbar_visible = "fade-in-fade-out"
-            canvas.toolbar_position = "left"
             return canvas
         image = W.Image(format="png", layout=W.Layout(width=f"{view.style.pixels[0]}px"))
 
@@ -291,6 +292,54 @@ class WidgetBase(W.VBox):
         _close_tree(self.children)
         self.status.close()
         super().close()
+
+
+class Blocks:
+    """Parts of a widget a teacher may leave out of the page, by name: sub-tabs, folds or plain boxes.
+
+    A tab's page or a fold is taken out of its container (its title with it),
+    so the page shows no empty tab; a plain box is hidden. Shown again, each
+    goes back to its place.
+    """
+
+    def __init__(self) -> None:
+        self._where: dict[str, tuple[W.Widget, W.Widget]] = {}
+        self._all: dict[int, list[tuple[W.Widget, str]]] = {}
+        self.hidden: set[str] = set()
+
+    def add(self, name: str, block: W.Widget, container: W.Widget | None = None) -> None:
+        """Register ``block``; ``container`` is the ``Tab`` or ``Accordion`` it is a page of (``None``: a box)."""
+        self._where[name] = (block, container)
+        if container is not None and id(container) not in self._all:
+            self._all[id(container)] = list(zip(container.children, container.titles, strict=False))
+
+    def set_shown(self, name: str, shown: bool) -> None:
+        """Show or leave out the block ``name``.
+
+        Raises
+        ------
+        ValueError
+            If the widget has no such block.
+        """
+        if name not in self._where:
+            raise ValueError(f"There is no part {name!r} here; the parts are {', '.join(map(repr, self._where))}.")
+        (self.hidden.discard if shown else self.hidden.add)(name)
+        block, container = self._where[name]
+        if container is None:
+            block.layout.display = None if shown else "none"
+            return
+        hidden = {id(self._where[n][0]) for n in self.hidden if self._where[n][1] is container}
+        pages = [(child, title) for child, title in self._all[id(container)] if id(child) not in hidden]
+        selected = container.selected_index
+        container.children = tuple(child for child, _ in pages)
+        container.titles = tuple(title for _, title in pages)
+        if selected is not None and selected >= len(pages):
+            container.selected_index = 0 if pages else None
+
+
+def flow(*children: W.Widget) -> W.HBox:
+    """Controls side by side that wrap onto a new line when the page is too narrow (nothing is clipped)."""
+    return W.HBox(list(children), layout=W.Layout(flex_flow="row wrap", align_items="center"))
 
 
 def _close_tree(children: Any) -> None:

@@ -4,6 +4,7 @@ draws (Lab 2, section 1.2, Tasks 1.6 and 1.7)."""
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 
 import ipywidgets as W
@@ -101,6 +102,8 @@ class ActivationComparer(WidgetBase):
         self.neuron_view = SurfaceView(
             ds.x_nodes, ds.y_nodes, None, title="one hidden unit", zlabel="h", style=style, backend=backend
         )
+        # look across the unit's slope, not along it: from the default angle this unit's ramp is seen edge-on
+        self.neuron_view.set_view(25.0, math.degrees(math.atan2(w2, w1)) - 120.0)
         for control in (self.w1_slider, self.w2_slider, self.b_slider):
             self.bind(
                 control,
@@ -120,6 +123,7 @@ class ActivationComparer(WidgetBase):
         neuron = W.VBox([neuron_controls, self.embed(self.neuron_view)])
         self.tabs = W.Tab(children=[curves, neuron])
         self.tabs.titles = ("compare activations", "single neuron")
+        self.blocks.add("neuron", neuron, self.tabs)
         self.children = (self.status, self.tabs)
         self.add_class("mlpw-activation-comparer")
         self.guard(self._refresh_curves)()

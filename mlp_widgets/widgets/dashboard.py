@@ -46,7 +46,7 @@ from typing import Any
 import ipywidgets as W
 import traitlets
 
-from ..config import CONFIG_ENV, TABS, DashboardConfig, NetSpec, control_part
+from ..config import CONFIG_ENV, PARTS, TABS, DashboardConfig, NetSpec, control_part
 from ..core import Dataset, Net, lab2_dataset, lab_net
 from ..plots.style import FrameStyle
 from ._base import WidgetBase
@@ -208,8 +208,17 @@ class Dashboard(WidgetBase):
         self._watch(self, lambda change: self._push_net(change["new"]), "net")
         self._watch(self, lambda change: self._push_best(change["new"]), "best_net")
         self._build_export()
-        self.toolbar = W.Accordion(children=[self.export_panel], titles=("save · load · export",), selected_index=None)
-        self.children = [self.status, self.toolbar, self.tab]
+        from .guide import LabGuide
+
+        self.toolbar = W.Accordion(
+            children=[self.export_panel], titles=("save · load · export",), selected_index=None,
+            layout=W.Layout(flex="1 1 320px"),
+        )  # fmt: skip
+        self.guide = LabGuide(self.open_place, beside=(self.toolbar,))
+        self.status.layout.min_height = "0"  # the page's own line takes no room until it has something to say
+        from ._page import page_fixes
+
+        self.children = [page_fixes(), self.guide, self.status, self.tab]
         self.add_class("mlpw-dashboard")
         self.tab.selected_index = 0
         self._build_tab(0)
@@ -347,7 +356,28 @@ class Dashboard(WidgetBase):
         part = RandomSearchStepper(net=self.net, dataset=self.dataset, **settings, **self._options)
         self.parts["stepper"] = part
         self._watch(part, lambda change: setattr(self, "best_net", change["new"]), "best_net")
+        self._watch(part, lambda change: self._open_picked(change["new"]), "picked")
         return [part]
+
+    def _open_picked(self, hit: Any) -> None:
+        """A weight or unit clicked in the training view's network picture: look at it in the explorer."""
+        if hit is None or "explorer" not in self._keys or hit.column == 0:
+            return
+        explorer = self.show("explorer")
+        if hit.source is None:  # a unit: its bias
+            explorer.select(hit.column - 1, -1, hit.unit)
+        else:
+            explorer.select(hit.layer, hit.source, hit.unit)
+
+    def open_place(self, place: str) -> None:
+        """Open a place a guide card points to: a tab key, or ``"<tab>.<part>"`` (``"network.code"``)."""
+        key, _, sub = place.partition(".")
+        if key not in self._keys:
+            self.show_info("That part of the lab is not on this page (your teacher left it out).")
+            return
+        part = self.show(key)
+        if key == "network" and part is not None:
+            part.tabs.selected_index = 1 if sub == "code" else 0
 
     def _build_explorer(self) -> list[W.Widget]:
         from .network_explorer import NetworkExplorer
@@ -393,10 +423,15 @@ class Dashboard(WidgetBase):
         return getattr(part, attribute)
 
     def _apply_rules(self) -> None:
-        """Hide and fix the config's controls in every part built so far (each control once)."""
+        """Hide and fix the config's controls, and leave out its hidden parts, in every part built so far."""
         if self.config is None:
             return
         ui = self.config.ui
+        for name in ui.hidden_parts:
+            prefix, block = name.split(".", 1)
+            part = self.parts.get(PARTS[prefix])
+            if part is not None and block not in part.blocks.hidden:
+                part.show_block(block, False)
         for name in dict.fromkeys([*ui.hidden_controls, *ui.fixed_controls]):
             part_key, _ = control_part(name)
             if name in self._rules or part_key not in self.parts:
@@ -425,6 +460,9 @@ class Dashboard(WidgetBase):
         for rule in self._rules.values():
             rule.release()
         self._rules.clear()
+        for part in self.parts.values():
+            for block in list(part.blocks.hidden):
+                part.show_block(block)
         self.config = new
         target = self.parts.get("target")
         if target is not None:

@@ -23,7 +23,7 @@ import traitlets
 from .. import export
 from ..core import Net
 from ..plots.figure import png_bytes
-from ._base import WidgetBase
+from ._base import WidgetBase, flow
 
 #: code styles offered by the panel: label -> :func:`mlp_widgets.export.export_code` style
 CODE_STYLES: dict[str, str] = {"nn.Module class": "module", "nn.Sequential": "sequential"}
@@ -125,8 +125,8 @@ class ExportPanel(WidgetBase):
         self.on_change(self.upload, self._on_upload)
         self.refresh_figures()
         self.children = (
-            W.HBox([self.save_json_button, self.save_torch_button, self.upload]),
-            W.HBox([self.code_style, self.code_button, self.figure_dropdown, self.png_button]),
+            flow(self.save_json_button, self.save_torch_button, self.upload),
+            flow(self.code_style, self.code_button, self.figure_dropdown, self.png_button),
             self.status,
             self.download,
             self.code_area,

@@ -20,7 +20,7 @@ from ..core.units import same_parameters
 from ..export.code import module_code, sequential_code
 from ..plots import GraphView, SurfaceView
 from ..plots.style import FrameStyle
-from ._base import WidgetBase
+from ._base import WidgetBase, flow
 
 __all__ = ["INIT_LABELS", "MAX_HIDDEN", "MAX_SEED", "MAX_WIDTH", "LayerBuilder", "NetSpec", "shape_table_html"]
 
@@ -42,7 +42,13 @@ def shape_table_html(net: Net, batch_size: int) -> str:
 
 
 def _pre(code: str) -> str:
-    return f"<pre style='user-select:text; font-size:12px; line-height:1.3'>{html.escape(code)}</pre>"
+    """Code in a monospace block with a button that copies it (the browser's clipboard; nothing runs in the kernel)."""
+    copy = (
+        "<button class='jupyter-button' title='Copy this code to the clipboard' "
+        "onclick=\"navigator.clipboard.writeText(this.parentElement.querySelector('pre').innerText);"
+        "this.innerText='copied';\">copy</button>"
+    )
+    return f"<div class='mlpw-code'>{copy}<pre>{html.escape(code)}</pre></div>"
 
 
 class LayerBuilder(WidgetBase):
@@ -240,13 +246,13 @@ class LayerBuilder(WidgetBase):
         self._show_init_params()
         self.controls = W.VBox(
             [
-                W.HBox([self.n_in_box, self.n_out_box, self.batch_box]),
+                flow(self.n_in_box, self.n_out_box, self.batch_box),
                 W.HTML(f"<b>hidden layers</b> (width 1–{MAX_WIDTH}, activation)"),
                 self.layers_box,
                 self.add_button,
-                W.HBox([self.init_dropdown, self.seed_box]),
-                W.HBox([self.mean_box, self.std_box]),
-                W.HBox([self.reset_button, self.new_seed_button]),
+                flow(self.init_dropdown, self.seed_box),
+                flow(self.mean_box, self.std_box),
+                flow(self.reset_button, self.new_seed_button),
             ]
         )
 
@@ -278,7 +284,7 @@ class LayerBuilder(WidgetBase):
         remove = W.Button(
             icon="trash", description="", tooltip=f"Remove hidden layer {index + 1}", layout=W.Layout(width="40px")
         )
-        row = W.HBox([width_box, act, remove])
+        row = flow(width_box, act, remove)
         row.width_box, row.activation, row.remove_button = width_box, act, remove
 
         def width_apply(v: int) -> None:
@@ -345,6 +351,8 @@ class LayerBuilder(WidgetBase):
         self.surface_box = W.VBox([self.surface_note, self.surface_widget])
         self.tabs = W.Tab(children=[W.VBox([self.shape_table, self.graph_widget]), code_tabs, self.surface_box])
         self.tabs.titles = ("shapes & graph", "PyTorch code", "output surface")
+        self.blocks.add("code", code_tabs, self.tabs)
+        self.blocks.add("surface", self.surface_box, self.tabs)
         self.children = (self.controls, self.status, self.summary, self.tabs)
 
     def _surface_title(self) -> str:

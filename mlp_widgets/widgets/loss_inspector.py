@@ -19,19 +19,20 @@ from ..core import (
     Net,
     lab2_dataset,
     lab_net,
-    loss_landscape,
     loss_row,
     r_squared,
     verdict,
 )
 from ..core._validate import check_choice, check_float, check_int
+from ..core.landscape import LandscapeJob
 from ..core.limits import LANDSCAPE_POINTS_MAX as LANDSCAPE_MAX
 from ..core.limits import LANDSCAPE_POINTS_MIN as LANDSCAPE_MIN
 from ..core.limits import MAX_SEED
 from ..core.limits import MAX_SPAN as SPAN_MAX
-from ..plots import HeatmapView, SurfaceView
+from ..plots import HeatmapView, SurfaceView, nice_limits
 from ..plots.style import FrameStyle
-from ._base import Throttle, WidgetBase
+from ._base import Throttle, WidgetBase, flow
+from ._slices import Slicer
 
 #: what the surface can show
 VIEWS: dict[str, str] = {"truth": "ground truth", "prediction": "prediction", "residual": "residual (ŷ − y)"}
@@ -148,6 +149,8 @@ class LossInspector(WidgetBase):
         self.prediction: torch.Tensor | None = None
         self.landscape: Landscape | None = None
         self._landscape_key: tuple[object, object, str, float] | None = None
+        self._landscape_work = Slicer(self.guard)
+        self._zlim: tuple[float, float] | None = None
         self._shown_view = ""
         self._grid_of: Dataset | None = None
         self._build_controls(view)
@@ -208,7 +211,12 @@ class LossInspector(WidgetBase):
         self.log_checkbox = W.Checkbox(
             value=True, description="log₁₀ of the loss", indent=False, tooltip="Colour by the loss's order of magnitude"
         )
-        self.progress = W.IntProgress(value=0, min=0, max=1, description="", layout=W.Layout(width="260px"))
+        self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, description="", layout=W.Layout(width="200px"))
+        self.stop_button = W.Button(
+            description="stop", icon="stop", disabled=True, layout=W.Layout(width="90px"),
+            tooltip="Stop computing the landscape",
+        )  # fmt: skip
+        self.on_click(self.stop_button, self.stop_landscape)
         self.bind(
             self.grid_slider,
             lambda v: None,
@@ -255,27 +263,33 @@ class LossInspector(WidgetBase):
             "Press <b>Compute landscape</b>: the loss at θ + α·d1 + β·d2 for two random filter-normalised "
             "directions d1, d2 (Li et al. 2018), on a grid of α, β ∈ [−span, span]."
         )
+        self.errata_note = W.HTML(_ERRATA)
         surface_box = W.VBox([self.view_toggle, self.embed(self.surface_view), self.surface_note])
         numbers_box = W.VBox(
             [
-                W.HBox([self.loss_dropdown, self.epsilon_box, self.delta_box]),
+                flow(self.loss_dropdown, self.epsilon_box, self.delta_box),
                 self.loss_table,
                 self.r2_label,
                 self.verdict,
-                W.HTML(_ERRATA),
+                self.errata_note,
             ],
             layout=W.Layout(max_width="620px"),
         )
+        self.landscape_widget = self.embed(self.landscape_view)
+        self.landscape_widget.layout.display = "none"  # no empty axes: the picture appears with the first landscape
         landscape_box = W.VBox(
             [
                 W.HTML("<b>Loss landscape</b>"),
-                W.HBox([self.compute_button, self.grid_slider, self.progress]),
-                W.HBox([self.span_box, self.seed_box, self.log_checkbox]),
+                flow(self.compute_button, self.stop_button, self.grid_slider, self.progress),
+                flow(self.span_box, self.seed_box, self.log_checkbox),
                 self.landscape_note,
-                self.embed(self.landscape_view),
+                self.landscape_widget,
             ]
         )
-        self.children = (self.status, W.HBox([surface_box, numbers_box]), landscape_box)
+        wrap = {"flex_flow": "row wrap", "align_items": "flex-start"}  # side by side when there is room, else stacked
+        self.children = (self.status, W.HBox([surface_box, numbers_box], layout=W.Layout(**wrap)), landscape_box)
+        self.blocks.add("landscape", landscape_box)
+        self.blocks.add("errata", self.errata_note)
 
     # -- recomputation --------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -333,6 +347,16 @@ class LossInspector(WidgetBase):
         with np.errstate(all="ignore"):
             return self.prediction.numpy() if kind == "prediction" else (self.prediction - y).numpy()
 
+    def _shared_zlim(self) -> tuple[float, float] | None:
+        """One z scale for the ground truth and the prediction (``None`` without a finite prediction)."""
+        if self.prediction is None:
+            return None
+        values = np.concatenate([self.dataset.ground_truth.numpy(), self.prediction.numpy()])
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            return None
+        return nice_limits(float(values.min()), float(values.max()))
+
     def _show_surface(self) -> None:
         kind = self.view_toggle.value
         z = self._surface_values(kind)
@@ -353,6 +377,12 @@ class LossInspector(WidgetBase):
         view, ds = self.surface_view, self.dataset
         view.symmetric = kind == "residual"
         view.set_title(title, redraw=False)
+        shared = self._shared_zlim() if kind != "residual" else None
+        if shared != self._zlim:  # truth and prediction on one z scale, so their heights compare
+            self._zlim = shared
+            view.set_zlim(shared)
+        if shared is not None:
+            notes.append("Ground truth and prediction share one z scale: switch between them to compare heights.")
         if not _same_grid(self._grid_of, ds):
             view.set_grid(ds.x_nodes, ds.y_nodes, z)
         else:
@@ -362,46 +392,60 @@ class LossInspector(WidgetBase):
         self.surface_note.value = "<br>".join(html.escape(n) for n in notes)
 
     # -- loss landscape -------------------------------------------------------------------------
-    def compute_landscape(self) -> Landscape:
+    def compute_landscape(self) -> Landscape | None:
         """Compute the loss landscape around the current net with the grid, span and seed of the controls.
+
+        In a kernel it runs in slices on the event loop — the progress bar
+        follows and **stop** ends it between two slices — and this returns
+        ``None`` at once; elsewhere it runs to the end and returns the landscape.
 
         Raises
         ------
         ValueError
-            If there is no network or it does not fit the data.
+            If there is no network or it does not fit the data, or a landscape is being computed.
         """
         if self.net is None:
             raise ValueError("There is no network: set one (e.g. from the Layer builder) to see its loss landscape.")
         n = check_int("The landscape grid size", self.grid_slider.value, LANDSCAPE_MIN, LANDSCAPE_MAX)
         span = check_float("The span", self.span_box.value, lo=0.0, lo_open=True, hi=SPAN_MAX)
         seed = check_int("The seed", self.seed_box.value, 0, MAX_SEED)
-        self.progress.max = n * n
-        self.progress.value = 0
-        self.progress.bar_style = "info"
-        self.compute_button.disabled = True
-        try:
-            land = loss_landscape(
-                self.net, self.dataset, n=n, span=span, seed=seed, loss=self.loss_name,
-                huber_delta=self.huber_delta, progress=self._on_progress,
-            )  # fmt: skip
-        finally:
-            self.compute_button.disabled = False
-        self.progress.bar_style = "success"
-        self.landscape = land
-        self._landscape_key = (self.net, self.dataset, self.loss_name, self.huber_delta)
-        self._show_landscape()
-        self.clear_status()
-        return land
+        job = LandscapeJob(
+            self.net, self.dataset, n=n, span=span, seed=seed, loss=self.loss_name, huber_delta=self.huber_delta
+        )
+        key = (self.net, self.dataset, self.loss_name, self.huber_delta)
+        self.progress.value, self.progress.bar_style = 0.0, "info"
+        self.compute_button.disabled, self.stop_button.disabled = True, False
 
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.value = done
-        self.progress.description = f"{100 * done // total}%"
+        def show() -> None:
+            self.progress.value = job.progress
+            self.progress.description = f"{100 * job.progress:.0f}%"
+
+        def finish(done: bool) -> None:
+            self.compute_button.disabled, self.stop_button.disabled = False, True
+            if not done:
+                self.progress.bar_style = "warning"
+                return
+            show()
+            self.progress.bar_style = "success"
+            self.landscape, self._landscape_key = job.result(), key
+            self._show_landscape()
+            self.clear_status()
+
+        self._landscape_work.start(job.advance, show, finish)
+        return self.landscape if job.done else None
+
+    def stop_landscape(self) -> None:
+        """Stop a landscape being computed (the last one computed stays)."""
+        if self._landscape_work.running:
+            self._landscape_work.stop()
+            self.show_info("Landscape stopped; press Compute landscape to start again.")
 
     def _show_landscape(self) -> None:
         land = self.landscape
         if land is None:
             return
         view = self.landscape_view
+        self.landscape_widget.layout.display = None
         use_log = self.log_checkbox.value
         with np.errstate(all="ignore"):
             z = np.log10(land.losses) if use_log else land.losses.copy()
@@ -437,7 +481,7 @@ class LossInspector(WidgetBase):
             )
         if self._landscape_key != (self.net, self.dataset, self.loss_name, self.huber_delta):
             parts.append(
-                "<span style='color:#8a5a00'>This landscape belongs to an earlier network, target or loss: "
+                "<span style='color:var(--jp-warn-color0, #8a5a00)'>This landscape belongs to an earlier network, target or loss: "
                 "press <b>Compute landscape</b> to update it.</span>"
             )
         self.landscape_note.value = " ".join(parts)

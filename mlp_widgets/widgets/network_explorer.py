@@ -50,7 +50,7 @@ from ..core.units import count_pieces, forward_parts, hidden_activations, kink_s
 from ..plots import HeatmapView, SurfaceView
 from ..plots.network import BIAS, NetworkGraphView, UnitPicturesView
 from ..plots.style import FrameStyle
-from ._base import Throttle, WidgetBase
+from ._base import Throttle, WidgetBase, flow
 
 #: most hidden-unit pictures shown at once
 MAX_PICTURES = 16
@@ -170,7 +170,7 @@ class NetworkExplorer(WidgetBase):
             tooltip=f"The selected weight or bias; type an exact value (within ±{MAX_WEIGHT:g})",
         )  # fmt: skip
         self.pictures_dropdown = W.Dropdown(
-            description="pictures", layout=W.Layout(width="260px"), tooltip="Whose units the small pictures show"
+            description="pictures", layout=W.Layout(width="320px"), tooltip="Whose units the small pictures show"
         )
         self.undo_button = W.Button(
             description="undo all edits", icon="undo", tooltip="Back to the network as it was before your edits",
@@ -197,8 +197,8 @@ class NetworkExplorer(WidgetBase):
         self.loss_label.add_class("mlpw-loss-readout")
         self.controls = W.VBox(
             [
-                W.HBox([self.layer_dropdown, self.from_dropdown, self.to_dropdown]),
-                W.HBox([self.value_slider, self.value_box, self.undo_button]),
+                flow(self.layer_dropdown, self.from_dropdown, self.to_dropdown),
+                flow(self.value_slider, self.value_box, self.undo_button),
             ]
         )
 
@@ -375,14 +375,15 @@ class NetworkExplorer(WidgetBase):
         self.pieces_note = W.HTML()
         graph_box = W.VBox([W.HTML("<b>the network</b> (red > 0, blue < 0; fill: bias)"), self.embed(self.graph_view)])
         pictures_box = W.VBox([self.pictures_dropdown, self.pictures_note, self.embed(self.pictures_view)])
+        wrap = {"flex_flow": "row wrap", "align_items": "flex-start"}  # side by side when there is room, else stacked
         self.children = (
             self.controls,
             self.status,
             self.readout,
             self.loss_label,
-            W.HBox([graph_box, pictures_box]),
+            W.HBox([graph_box, pictures_box], layout=W.Layout(**wrap)),
             self.pieces_note,
-            W.HBox([self.embed(self.surface_view), self.embed(self.heatmap_view)]),
+            W.HBox([self.embed(self.surface_view), self.embed(self.heatmap_view)], layout=W.Layout(**wrap)),
         )
 
     def _refresh(self, new_grid: bool = False) -> None:

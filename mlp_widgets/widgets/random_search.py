@@ -1,4 +1,11 @@
-"""RandomSearchStepper: the lab's training loop (Section 4) one step at a time, played live, raced and judged.
+"""RandomSearchStepper: the lab's training loop (Section 4) on one screen — the training view.
+
+One view a student understands at a glance, live while the search runs: the
+run controls and the readout on top; the network with every unit drawn as a
+picture of what it computes; the loss curve with ε and the baselines; and the
+target beside the prediction on one colour scale, with their difference. The
+race against gradient descent, the losses of random networks and the fine
+print are folded under "more".
 
 The search's settings are a :class:`~mlp_widgets.config.specs.StepperSettings`;
 every settings control shows a field of it, and :meth:`RandomSearchStepper.configure`
@@ -29,9 +36,13 @@ import traitlets
 from ..config.specs import StepperSettings
 from ..core import STRATEGY_LABELS, Dataset, Net, baselines, lab2_dataset, lab_net, one_thread
 from ..core._validate import check_int
-from ..plots import LineView, SurfaceView
+from ..core.units import forward_parts
+from ..plots import LineView
+from ..plots.fit import FitView
+from ..plots.network_map import Hit, NetworkMapView
 from ..plots.style import LINE_COLORS, FrameStyle
 from ._base import Throttle, WidgetBase
+from ._slices import Slicer
 from .search_histogram import HistogramPanel
 from .search_race import RacePanel
 
@@ -109,6 +120,8 @@ class RandomSearchStepper(WidgetBase):
     net = traitlets.Instance(Net, allow_none=True)
     dataset = traitlets.Instance(Dataset)
     best_net = traitlets.Instance(Net, allow_none=True, read_only=True)
+    #: output (read-only): the weight or unit last clicked in the network picture (a dashboard opens it)
+    picked = traitlets.Instance(Hit, allow_none=True, read_only=True)
 
     def __init__(
         self,
@@ -134,6 +147,7 @@ class RandomSearchStepper(WidgetBase):
         self._start_net = net if net is not None else lab_net()
         self.engine = self.settings.engine(self._start_net, self.dataset)
         self._draw_soon = Throttle(self.redraw, self.frame_time)
+        self._step_work = Slicer(self.guard)
         self._build_controls()
         self._build_views()
         self.baselines = baselines(self.dataset.ground_truth, self.engine.loss)
@@ -192,9 +206,9 @@ class RandomSearchStepper(WidgetBase):
         self.step_button = W.Button(
             description="step", icon="step-forward", tooltip="One iteration", layout=W.Layout(width="90px")
         )
-        self.play = W.Play(
-            value=0, min=0, max=1, step=0, interval=250, show_repeat=False, description="play",
-            tooltip="Play / pause: step as fast as the engine goes, drawing about 20 times a second",
+        self.play = W.ToggleButton(
+            value=False, description="play", icon="play", layout=W.Layout(width="100px"),
+            tooltip="Play: keep stepping, drawing about 20 times a second; press again to pause",
         )  # fmt: skip
         self.run_button = W.Button(
             description="run to the end", icon="fast-forward", tooltip="Step until ε or max iterations is reached",
@@ -210,18 +224,28 @@ class RandomSearchStepper(WidgetBase):
         self.on_click(self.step_button, self.step)
         self.on_click(self.run_button, self.run_to_end)
         self.on_click(self.reset_button, self.reset)
-        self.on_change(self.play, self._on_playing, names="playing")
+        self.on_change(self.play, self._on_playing)
         self.bind(self.speed_dropdown, self._set_speed, shown=lambda: self.steps_per_frame)
         self.rule_note = W.HTML("<small>Changing any setting starts the search again from iteration 0.</small>")
-        self.controls = W.VBox(
+        wrap = W.Layout(flex_flow="row wrap", align_items="center")
+        self.run_controls = W.HBox(
+            [self.strategy_dropdown, self.step_button, self.play, self.run_button, self.reset_button, self.speed_dropdown],
+            layout=wrap,
+        )  # fmt: skip
+        self.settings_controls = W.VBox(
             [
-                W.HBox([self.strategy_dropdown, self.seed_box, self.candidates_box]),
-                W.HBox([self.epsilon_box, self.max_iters_box, self.weight_box, self.bias_box]),
-                W.HBox([self.sigma_box, self.adapt_box, self.lr_box]),
+                W.HBox(
+                    [self.epsilon_box, self.max_iters_box, self.candidates_box, self.seed_box],
+                    layout=W.Layout(flex_flow="row wrap", align_items="center"),
+                ),
+                W.HBox(
+                    [self.weight_box, self.bias_box, self.sigma_box, self.adapt_box, self.lr_box],
+                    layout=W.Layout(flex_flow="row wrap", align_items="center"),
+                ),
                 self.rule_note,
-                W.HBox([self.step_button, self.play, self.run_button, self.reset_button, self.speed_dropdown]),
             ]
         )
+        self.controls = W.VBox([self.run_controls, self.settings_controls])
         self._show_strategy_controls()
 
     def _show_strategy_controls(self) -> None:
@@ -240,7 +264,10 @@ class RandomSearchStepper(WidgetBase):
 
     # -- views ----------------------------------------------------------------------------------
     def _build_views(self) -> None:
-        self.progress = W.IntProgress(value=0, min=0, max=self.settings.max_iters, layout=W.Layout(width="240px"))
+        self.progress = W.IntProgress(
+            value=0, min=0, max=self.settings.max_iters, layout=W.Layout(width="200px"),
+            tooltip="Iterations done, out of max iterations",
+        )  # fmt: skip
         self.readout = W.HTML()
         self.readout.add_class("mlpw-loss-readout")
         self.stop_label = W.HTML()
@@ -248,32 +275,55 @@ class RandomSearchStepper(WidgetBase):
         kw = {"style": self._style, "backend": self._backend}
         self._xmax = min(self.settings.max_iters, 50)
         self.curve_view = LineView(
-            title="loss per iteration", xlabel="iteration", ylabel="loss", yscale="log",
-            xlim=(0, self._xmax * 1.02), **kw,
+            title="loss per iteration (log scale)", xlabel="iteration", ylabel="loss", yscale="log",
+            xlim=(0, self._xmax * 1.02), legend_outside=True, size=(6.4, 2.4), **kw,
         )  # fmt: skip
         ds = self.dataset
-        self.target_view = SurfaceView(ds.x_nodes, ds.y_nodes, ds.ground_truth, title="target", zlabel="y", **kw)
-        self.prediction_view = SurfaceView(
-            ds.x_nodes, ds.y_nodes, self.engine.predict(), title="best network's prediction", zlabel="ŷ", **kw
+        self.fit_view = FitView(ds.grid(ds.ground_truth), (ds.lo, ds.hi, ds.lo, ds.hi), size=(6.4, 2.3), **kw)
+        self._shown_net = self.engine.best_net()
+        self.network_view = NetworkMapView(self._shown_net, size=(6.2, 4.6), **kw)
+        self.network_view.canvas.mpl_connect("motion_notify_event", self.guard(self._on_hover))
+        self.network_view.canvas.mpl_connect("button_press_event", self.guard(self._on_click))
+        self.hover_label = W.HTML(
+            "<small>Point at a line to read its weight, at a picture to read its unit; click to open it in the "
+            "network explorer.</small>"
         )
+        self.fit_note = W.HTML()
         self.race_panel = RacePanel(self._race_settings, **kw)
+        self.race_note = W.HTML(_RACE_NOTE)
         self.histogram_panel = HistogramPanel(self._histogram_settings, **kw)
-        self.tabs = W.Tab(
+        self.more = W.Accordion(
             children=[
-                self.embed(self.curve_view),
-                W.HBox([self.embed(self.target_view), self.embed(self.prediction_view)]),
-                self.race_panel,
+                W.VBox([self.race_note, self.race_panel]),
                 self.histogram_panel,
-            ]
-        )
-        self.tabs.titles = ("loss curve", "best network vs target", "race vs gradient", "random networks")
+                W.VBox([self.baseline_note, W.HTML(_FINE_PRINT)]),
+            ],
+            titles=("more: random search vs gradient descent", "more: how lucky must a draw be?", "more: the fine print"),
+            selected_index=None,
+        )  # fmt: skip
+        for name, page in zip(("race", "histogram", "fine_print"), self.more.children, strict=True):
+            self.blocks.add(name, page, self.more)
+        picture = W.VBox(
+            [W.HTML("<b>the network</b>, every unit as a picture of what it computes"), self.embed(self.network_view),
+             self.hover_label],
+            layout=W.Layout(width="630px", max_width="100%"),
+        )  # fmt: skip
+        numbers = W.VBox(
+            [self.embed(self.curve_view), self.embed(self.fit_view), self.fit_note],
+            layout=W.Layout(width="650px", max_width="100%"),
+        )  # fmt: skip
+        # two columns side by side when the page is wide enough, one above the other when it is not
+        self.view = W.GridBox(
+            [picture, numbers],
+            layout=W.Layout(grid_template_columns="repeat(auto-fit, minmax(630px, max-content))", grid_gap="4px 16px"),
+        )  # fmt: skip
         self.children = (
             self.controls,
             self.status,
-            W.HBox([self.progress, self.readout]),
+            W.HBox([self.progress, self.readout], layout=W.Layout(flex_flow="row wrap", align_items="center")),
             self.stop_label,
-            self.baseline_note,
-            self.tabs,
+            self.view,
+            self.more,
         )
 
     def _race_settings(self) -> dict[str, Any]:
@@ -333,18 +383,40 @@ class RandomSearchStepper(WidgetBase):
 
     def _new_dataset(self) -> None:
         ds = self.dataset
-        self.target_view.set_grid(ds.x_nodes, ds.y_nodes, ds.ground_truth)
-        self.prediction_view.set_grid(ds.x_nodes, ds.y_nodes, self.engine.predict())
+        self.fit_view.set_target(ds.grid(ds.ground_truth), (ds.lo, ds.hi, ds.lo, ds.hi))
         self.baselines = baselines(ds.ground_truth, self.engine.loss)
 
     # -- actions --------------------------------------------------------------------------------
     def step(self) -> None:
-        """One iteration (nothing but a note once the search has stopped)."""
-        with one_thread():
-            record = self.engine.step()
-        if record is None:
-            self.show_info(f"The search has stopped ({self.engine.stop_reason}); press reset or change a setting.")
+        """One iteration (nothing but a note once the search has stopped).
+
+        A step of many wide candidates can take seconds: in a kernel the part
+        that does not fit one frame is finished in slices on the event loop,
+        the readout following (Pause or reset ends it); elsewhere it runs now.
+        """
+        engine = self.engine
+        if engine.stopped:
+            self.show_info(f"The search has stopped ({engine.stop_reason}); press reset or change a setting.")
+            return
+        if _running_loop() is None:
+            with one_thread():
+                engine.step()
+            self._draw_soon()
+            return
+        if not self._one_step(self.frame_time):
+            self._step_work.start(self._one_step, self._write_readout, lambda done: self._draw_soon())
+            return
         self._draw_soon()
+
+    def _one_step(self, seconds: float) -> bool:
+        """Work on the current step for about ``seconds``; whether it is finished."""
+        deadline = time.perf_counter() + seconds
+        with one_thread():
+            while True:
+                if self.engine.advance(0.0) or self.engine.stopped:  # a unit at a time: never a second step
+                    return True
+                if time.perf_counter() >= deadline:
+                    return False
 
     def run_to_end(self) -> None:
         """Step until a stop criterion holds.
@@ -362,7 +434,7 @@ class RandomSearchStepper(WidgetBase):
             self.redraw()
             return
         self._animate = False
-        self.play.playing = True
+        self.play.value = True
 
     def reset(self) -> None:
         """Pause, and start the search again from iteration 0 (same settings, same seed)."""
@@ -372,9 +444,10 @@ class RandomSearchStepper(WidgetBase):
         self.show_info("Reset: iteration 0, the starting network.")
 
     def pause(self) -> None:
-        """Stop Play (the running slice finishes, then nothing more is stepped)."""
-        if self.play.playing:
-            self.play.playing = False
+        """Stop Play, or a step being finished (the running slice finishes, then nothing more is stepped)."""
+        self._step_work.stop()
+        if self.play.value:
+            self.play.value = False
 
     def _restart(self) -> None:
         self._trace = _Trace()
@@ -383,21 +456,29 @@ class RandomSearchStepper(WidgetBase):
         self.progress.max = self.settings.max_iters
         self.curve_view.set_line("candidate", [], [], label="candidate", color=LINE_COLORS[0], redraw=False)
         self.curve_view.set_line("best", [], [], label="best so far", color=LINE_COLORS[1], redraw=False)
-        self.curve_view.set_hline("epsilon", self.settings.epsilon, color="0.2", label="ε", redraw=False)
-        self.curve_view.set_hline("zero", self.baselines["zero"], color=LINE_COLORS[4], linestyle="-.", redraw=False)
-        self.curve_view.set_hline("mean", self.baselines["mean"], color=LINE_COLORS[2], linestyle="-.", redraw=False)
+        self.curve_view.set_hline(
+            "epsilon", self.settings.epsilon, color="0.2", label="ε (stop below)", keep_in_view=True, redraw=False
+        )
+        self.curve_view.set_hline(
+            "zero", self.baselines["zero"], color=LINE_COLORS[4], linestyle="-.", label="predict 0", redraw=False
+        )
+        self.curve_view.set_hline(
+            "mean", self.baselines["mean"], color=LINE_COLORS[2], linestyle="-.", label="predict the mean",
+            redraw=False,
+        )  # fmt: skip
         self.histogram_panel.mark(self.settings.epsilon, self.baselines["zero"], None)
         self._write_baselines()
         self.redraw()
 
     # -- play -----------------------------------------------------------------------------------
     def _on_playing(self, playing: bool) -> None:
+        self.play.description, self.play.icon = ("pause", "pause") if playing else ("play", "play")
         if not playing:
             if self._task is None:  # driven by play_ticks: show what the frames skipped
                 self.redraw()
             return  # a running loop sees it before its next slice
         if self.engine.stopped:
-            self.play.playing = False
+            self.play.value = False
             self.show_info(f"The search has stopped ({self.engine.stop_reason}); press reset or change a setting.")
             return
         loop = _running_loop()
@@ -406,7 +487,7 @@ class RandomSearchStepper(WidgetBase):
 
     async def _play_loop(self) -> None:
         try:
-            while self.play.playing and not self.engine.stopped:
+            while self.play.value and not self.engine.stopped:
                 started = time.perf_counter()
                 if self.guard(self.play_tick)() is None:
                     break  # the error is on the status line
@@ -432,8 +513,10 @@ class RandomSearchStepper(WidgetBase):
         limit = self.steps_per_frame if self._animate and self.steps_per_frame > 0 else math.inf
         deadline = time.perf_counter() + self.frame_time
         with one_thread():
-            while n < limit and engine.step() is not None:
-                n += 1
+            while n < limit and not engine.stopped:
+                # in units of work, so a frame ends on time however big a step is (the next frame finishes it)
+                left = deadline - time.perf_counter() if limit == math.inf else 0.0
+                n += len(engine.advance(max(left, 0.0)))
                 if time.perf_counter() >= deadline:
                     break
         if self._animate:
@@ -477,13 +560,73 @@ class RandomSearchStepper(WidgetBase):
         x = np.arange(1, tr.n + 1, dtype=float)[idx]
         self._fit_xlim(tr.n)
         self.curve_view.set_line("candidate", x, tr.candidate[: tr.n][idx], redraw=False)
-        self.curve_view.set_line("best", x, tr.best[: tr.n][idx])
+        # the best-so-far curve starts at iteration 0 with the starting network's loss: the axes show where
+        # the search starts from before its first step
+        start = self.engine.initial_loss
+        self.curve_view.set_line("best", np.r_[0.0, x], np.r_[start, tr.best[: tr.n][idx]])
         best, now = self.engine.best_loss, time.perf_counter()
         if best != self._shown_best and (force or now - self._last_surface >= self.surface_interval):
             self._shown_best, self._last_surface = best, now
-            self.prediction_view.update(self.engine.predict(best=True))
-            self.set_trait("best_net", self.engine.best_net() if self.engine.iteration else None)
+            best_net = self.engine.best_net()
+            self._show_fit(best_net)
+            self.set_trait("best_net", best_net if self.engine.iteration else None)
             self.histogram_panel.mark_best(best if self.engine.iteration else None)
+
+    def _show_fit(self, net: Net) -> None:
+        """The network picture and the fit of ``net`` (the search's best)."""
+        ds = self.dataset
+        self._shown_net = net
+        _, hidden, out = forward_parts(net, ds.inputs)
+        prediction = out.reshape(-1).numpy()
+        grid_ok = net.n_in == 2
+        self.network_view.update(net, (ds.inputs.numpy(), [h.numpy() for h in hidden], out.numpy()) if grid_ok else None)
+        self.fit_view.update(prediction)
+        t, p = ds.ground_truth.numpy(), prediction
+        spread = float(t.max() - t.min())
+        note = (
+            f"<small>Target and prediction share one colour scale. The target ranges over {spread:.3g} "
+            f"({float(t.min()):.4g} to {float(t.max()):.4g}), the prediction from {float(p.min()):.4g} to "
+            f"{float(p.max()):.4g}"
+        )
+        if spread < 0.1 * max(float(p.max() - p.min()), 1e-30):
+            note += ": next to it the nearly flat target looks like one colour"
+        self.fit_note.value = note + ".</small>"
+
+    # -- the network picture --------------------------------------------------------------------
+    def _describe(self, hit: Hit | None) -> str:
+        net = self._shown_net
+        if hit is None:
+            return ""
+        sizes = [net.n_in] + [layer.N_out for layer in net.linear_layers]
+        last = len(sizes) - 1
+
+        def name(column: int, unit: int) -> str:
+            if column == 0:
+                return ("x", "y")[unit] if net.n_in == 2 else f"x{unit + 1}"
+            if column == last:
+                return "ŷ" if net.n_out == 1 else f"ŷ{unit + 1}"
+            return f"h{column}·{unit + 1}" if last > 2 else f"h{unit + 1}"
+
+        if hit.source is None:
+            if hit.column == 0:
+                return f"input {name(0, hit.unit)}: its picture is its own value over the grid"
+            bias = float(net.linear_layers[hit.column - 1].bias[hit.unit])
+            where = "the output" if hit.column == last else f"hidden layer {hit.column}"
+            return f"unit {name(hit.column, hit.unit)} of {where}: bias b = <b>{bias:.4f}</b>"
+        w = float(net.linear_layers[hit.layer].weight[hit.source, hit.unit])
+        src, dst = name(hit.layer, hit.source), name(hit.layer + 1, hit.unit)
+        return f"weight W<sub>{hit.layer + 1}</sub>[{src} → {dst}] = <b>{w:.4f}</b>"
+
+    def _on_hover(self, event: Any) -> None:
+        hit = self.network_view.hit(event.xdata, event.ydata) if event.inaxes is not None else None
+        self.network_view.set_highlight(hit)
+        if hit is not None:
+            self.hover_label.value = f"<small>{self._describe(hit)} — click to open it in the network explorer</small>"
+
+    def _on_click(self, event: Any) -> None:
+        hit = self.network_view.hit(event.xdata, event.ydata) if event.inaxes is not None else None
+        if hit is not None:
+            self.set_trait("picked", hit)
 
     def _fit_xlim(self, n: int) -> None:
         """Fix the curve's x-range to 50·2^k iterations (capped at max iterations): it changes log₂ times, not every frame."""
@@ -534,6 +677,7 @@ class RandomSearchStepper(WidgetBase):
 
     def close(self) -> None:
         """Stop Play and close every figure and child widget."""
+        self.pause()
         self._closed = True
         if self._task is not None:
             self._task.cancel()
@@ -545,3 +689,22 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
+
+
+_RACE_NOTE = (
+    "<small><b>Why does random search do so well here?</b> The lab's target is nearly flat (it only ranges from "
+    "2.93e-3 to 3.18e-3), so any network whose output is small and flat is already close: plenty of random draws "
+    "land there. On a target with shape (pick <i>Two bumps</i> or <i>Ripple</i> in <i>Target &amp; loss</i>), "
+    "random draws almost never fit it, while gradient descent follows the slope of the loss to the shape.</small>"
+)
+
+_FINE_PRINT = (
+    "<small><b>Strategies.</b> <i>redraw</i> is the lab's loop: draw every weight anew each iteration and keep "
+    "the best network seen. <i>keep-best</i> draws several candidates per step and keeps the best. <i>perturb</i> "
+    "nudges the best network by random noise of size σ; the <i>1/5th rule</i> grows σ after a success and shrinks it "
+    "after a failure, so about one nudge in five succeeds. <i>gradient descent (Adam)</i> follows the loss's slope "
+    "(the next lab). <b>Lab errata.</b> The lab's loop evaluates inside its per-layer loop and never keeps the best "
+    "network; here each iteration is evaluated once and the best is kept. Its ε = 1e-5 is above the loss of "
+    "predicting 0 everywhere on its target, so meeting it says little: choose an ε below the loss of predicting the "
+    "mean.</small>"
+)

@@ -8,12 +8,13 @@ from typing import Any
 import ipywidgets as W
 import numpy as np
 
-from ..core import sample_losses
 from ..core._validate import check_int
+from ..core.batched import LossSample
 from ..core.limits import MAX_SAMPLES
 from ..plots.histogram import HistogramView
 from ..plots.style import LINE_COLORS, FrameStyle
-from ._base import WidgetBase
+from ._base import WidgetBase, flow
+from ._slices import Slicer
 
 
 class HistogramPanel(WidgetBase):
@@ -55,23 +56,55 @@ class HistogramPanel(WidgetBase):
             value=check_int("number of random networks", n, 1, MAX_SAMPLES), min=1, max=MAX_SAMPLES,
             description="N nets", layout=W.Layout(width="190px"),
         )  # fmt: skip
-        self.sample_button = W.Button(description="sample", icon="random", tooltip="Losses of N random networks")
+        self.sample_button = W.Button(
+            description="sample", icon="random", tooltip="Draw N random networks and show their losses",
+            layout=W.Layout(width="110px"),
+        )  # fmt: skip
+        self.stop_button = W.Button(
+            description="stop", icon="stop", disabled=True, tooltip="Stop drawing", layout=W.Layout(width="90px")
+        )
+        self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, layout=W.Layout(width="160px"))
+        self._work = Slicer(self.guard)
+        self.on_click(self.stop_button, self._work.stop)
         self.summary = W.HTML()
         self.view = HistogramView(
             title="losses of random networks", xlabel="loss", style=style, backend=backend,
         )  # fmt: skip
         self._marks: dict[str, float | None] = {}
         self.on_click(self.sample_button, self.sample)
-        self.children = (W.HBox([self.n_box, self.sample_button]), self.status, self.summary, self.embed(self.view))
+        self.children = (
+            flow(self.n_box, self.sample_button, self.stop_button, self.progress),
+            self.status,
+            self.summary,
+            self.embed(self.view),
+        )
 
     def sample(self) -> np.ndarray:
-        """Draw N random networks with the current settings and show their losses."""
+        """Draw N random networks with the current settings and show their losses.
+
+        In a kernel the draws run in slices on the event loop (**stop** ends
+        them) and this returns the previous sample at once; elsewhere it
+        returns the new losses.
+        """
         n = check_int("number of random networks", self.n_box.value, 1, MAX_SAMPLES)
-        kwargs = self._settings()
-        self.losses = sample_losses(n, **kwargs).numpy().astype(float)
-        self.view.set_values(self.losses)
-        self._summarise()
-        self.clear_status()
+        job = LossSample(n, **self._settings())
+        self.sample_button.disabled, self.stop_button.disabled = True, False
+        self.progress.value = 0.0
+
+        def show() -> None:
+            self.progress.value = job.progress
+
+        def finish(done: bool) -> None:
+            self.sample_button.disabled, self.stop_button.disabled = False, True
+            if not done:
+                return
+            self.progress.value = 1.0
+            self.losses = job.result().numpy().astype(float)
+            self.view.set_values(self.losses)
+            self._summarise()
+            self.clear_status()
+
+        self._work.start(job.advance, show, finish)
         return self.losses
 
     def mark(self, epsilon: float, zero_loss: float, best: float | None) -> None:
@@ -114,3 +147,8 @@ class HistogramPanel(WidgetBase):
                 k = int((self.losses <= x).sum())
                 parts.append(f"{k} of {n} ({100 * k / n:.2g} %) are at or below {what}")
         self.summary.value = " · ".join(parts)
+
+    def close(self) -> None:
+        """Stop drawing and close the figure."""
+        self._work.cancel()
+        super().close()

@@ -20,7 +20,7 @@ from ..core._validate import check_int
 from ..core.limits import MAX_RACE_BUDGET as MAX_BUDGET
 from ..plots import LineView
 from ..plots.style import LINE_COLORS, FrameStyle
-from ._base import WidgetBase
+from ._base import WidgetBase, flow
 
 #: colour of each racer's curve
 RACER_COLORS: dict[str, str] = {"keep-best": LINE_COLORS[0], "perturb": LINE_COLORS[2], "gradient": LINE_COLORS[1]}
@@ -85,7 +85,7 @@ class RacePanel(WidgetBase):
         self.on_click(self.run_button, self.run)
         self.on_click(self.stop_button, self.stop)
         self.children = (
-            W.HBox([self.budget_box, self.run_button, self.stop_button, self.progress]),
+            flow(self.budget_box, self.run_button, self.stop_button, self.progress),
             self.status,
             self.summary,
             self.embed(self.view),

@@ -15,7 +15,7 @@ from ..core import TARGETS, Dataset, lab2_dataset
 from ..core.limits import GRID_LIMIT, GRID_POINTS_MAX, GRID_POINTS_MIN
 from ..plots import SurfaceView
 from ..plots.style import FrameStyle
-from ._base import WidgetBase
+from ._base import WidgetBase, flow
 
 
 def _param_hint(name: str, target: str) -> str:
@@ -99,7 +99,7 @@ class TargetExplorer(WidgetBase):
             [
                 self.target_dropdown,
                 self.params_box,
-                W.HBox([self.lo_box, self.hi_box, self.points_box]),
+                flow(self.lo_box, self.hi_box, self.points_box),
                 W.HTML(
                     f"<small>grid range up to ±{GRID_LIMIT:g}; {GRID_POINTS_MIN}–{GRID_POINTS_MAX} points per axis"
                     "</small>"
@@ -170,7 +170,7 @@ class TargetExplorer(WidgetBase):
             )  # fmt: skip
             self.bind(box, lambda v, key=name: self._apply(**{key: v}), shown=lambda key=name: self.spec.params[key])
             self.param_boxes[name] = box
-            rows.append(W.HBox([box, W.HTML(f"<small>{html.escape(_param_hint(name, target))}</small>")]))
+            rows.append(flow(box, W.HTML(f"<small>{html.escape(_param_hint(name, target))}</small>")))
         self.params_box.children = tuple(rows)
 
     # -- display --------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ Every test in this folder is marked ``browser``. They run in the default
 Chromium is missing at ``/usr/bin/chromium``; CI installs it.
 
 Screenshots go to ``test-artifacts/`` (git-ignored). With
-``MLPW_UPDATE_SCREENSHOT=1`` the dashboard test also writes ``docs/dashboard.png``.
+``MLPW_UPDATE_SCREENSHOT=1`` the layout test also writes the README's pictures (``docs/training-view*.png``).
 """
 
 from __future__ import annotations
@@ -95,5 +95,5 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="session")
 def update_docs_screenshot() -> bool:
-    """Whether the dashboard test should also refresh ``docs/dashboard.png``."""
+    """Whether the layout test should also refresh the README's pictures in ``docs/``."""
     return os.environ.get("MLPW_UPDATE_SCREENSHOT") == "1"

@@ -12,19 +12,17 @@ does. What the checks expect of the page:
 - a button labelled ``Step`` (any case) changes the text of an element with the CSS class
   ``mlpw-loss-readout`` (the stepper's loss readout).
 
-A screenshot goes to ``test-artifacts/dashboard.png`` (and to ``docs/dashboard.png``
-with ``MLPW_UPDATE_SCREENSHOT=1``).
+A screenshot goes to ``test-artifacts/dashboard.png`` (the README's pictures of
+the training view come from ``test_layout_in_voila.py``).
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import time
 
 import pytest
 import voila_harness as harness
-from conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -52,11 +50,9 @@ def dashboard(request, browser):
     context.close()
 
 
-def test_every_tab_paints_its_canvases_without_errors(dashboard, artifacts, update_docs_screenshot):
+def test_every_tab_paints_its_canvases_without_errors(dashboard, artifacts):
     page, console, seconds, name = dashboard
     page.screenshot(path=str(artifacts / f"{name}.png"))
-    if name == "dashboard" and update_docs_screenshot:
-        shutil.copy(artifacts / "dashboard.png", ROOT / "docs" / "dashboard.png")
     painted = {}
     for label in harness.visit_tabs(page):
         states = harness.canvas_states(page)
@@ -82,7 +78,7 @@ def test_a_slider_repaints_a_canvas(dashboard):
     assert console.errors == []
 
 
-def test_step_changes_the_loss_readout(dashboard, artifacts, update_docs_screenshot):
+def test_step_changes_the_loss_readout(dashboard, artifacts):
     page, console, _, name = dashboard
     for tab in harness.visit_tabs(page):
         step = page.get_by_role("button", name=STEP)
@@ -120,7 +116,5 @@ def test_step_changes_the_loss_readout(dashboard, artifacts, update_docs_screens
         shown = " ".join(readouts.nth(i).inner_text() for i in range(readouts.count()))
         assert re.search(r"iteration\s+5\s*/", shown), shown
     page.screenshot(path=str(artifacts / f"{name}-{label.split()[-1].lower()}.png"))
-    if name == "dashboard" and update_docs_screenshot:
-        shutil.copy(artifacts / f"{name}-{label.split()[-1].lower()}.png", ROOT / "docs" / "dashboard-search.png")
     assert harness.error_outputs(page) == []
     assert console.errors == []

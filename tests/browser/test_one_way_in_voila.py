@@ -2,7 +2,7 @@
 
 Against ``mlp-widgets dashboard`` in headless Chromium: select ten weights
 across the explorer's layers, switch tabs back and forth, change the network
-in tab 2 and reopen tab 5 — the inspector's MSE (tab 3), the explorer's MSE
+in tab 2 and reopen tab 5 — the inspector's MSE (tab 4), the explorer's MSE
 (tab 5) and the saved network file stay exactly as they were. Then Step the
 search five times in quick succession with the explorer built: the browser
 redraws the explorer's slider after every new best network, and none of that
@@ -43,7 +43,7 @@ def open_tab(page, number: int) -> None:
 
 
 def inspector_mse(page) -> str:
-    open_tab(page, 3)
+    open_tab(page, 4)
     return page.locator(".mlpw-loss-inspector .mlpw-table").first.inner_text()
 
 
@@ -85,7 +85,7 @@ def browse_ten_weights(page) -> None:
 def test_browsing_and_switching_tabs_change_no_number(page):
     before = (inspector_mse(page), explorer_mse(page), saved_json(page))
     browse_ten_weights(page)
-    for number in (1, 4, 5, 2, 5, 3, 5):
+    for number in (1, 4, 5, 2, 5, 3, 1, 5):
         open_tab(page, number)
     assert (inspector_mse(page), explorer_mse(page), saved_json(page)) == before
     assert "than the unedited" not in before[1]
@@ -104,7 +104,7 @@ def test_a_new_network_from_tab_2_is_not_edited_by_tab_5(page):
 
 
 def test_quick_steps_with_the_explorer_built_keep_the_search_going(page):
-    open_tab(page, 4)
+    open_tab(page, 1)
     step = page.get_by_role("button", name=STEP)
     button = next(step.nth(i) for i in range(step.count()) if step.nth(i).is_visible())
     for _ in range(5):

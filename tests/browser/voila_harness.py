@@ -420,3 +420,30 @@ def find_repainting_slider(page, timeout_ms: float = 5_000):
             continue
         return index, before, canvas_states(page)
     return None
+
+
+def step_repaints(page, timeout_ms: float = 30_000) -> bool:
+    """Click the page's visible "step" button and wait until a visible canvas repaints; whether one did."""
+    import re as _re
+
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    step = page.get_by_role("button", name=_re.compile(r"^\W*step\W*$", _re.IGNORECASE))
+    buttons = [step.nth(i) for i in range(step.count()) if step.nth(i).is_visible()]
+    before = canvas_states(page)
+    if not buttons or not before:
+        return False
+    buttons[0].click()
+    try:
+        page.wait_for_function(
+            f"""([selector, hashes]) => {{
+              const states = ({_CANVAS_STATE_JS})(selector);
+              return states.some((s, i) => i < hashes.length && s[3] !== hashes[i]);
+            }}""",
+            arg=[FIGURE_CANVAS, [state[3] for state in before]],
+            timeout=timeout_ms,
+            polling="raf",
+        )
+    except PlaywrightTimeout:
+        return False
+    return True
