@@ -420,3 +420,166 @@ def find_repainting_slider(page, timeout_ms: float = 5_000):
             continue
         return index, before, canvas_states(page)
     return None
+
+
+# -- slow links: bytes on the wire, drags ----------------------------------------------------------
+class CountingProxy:
+    """A TCP proxy on 127.0.0.1 that counts the bytes it forwards, per kind of connection.
+
+    Chromium's DevTools give HTTP sizes as sent (compressed) but websocket
+    frames only as decompressed payloads; this proxy, put between the browser
+    and a server, sees what really crosses the link. A connection whose request
+    line names ``/channels`` is a kernel websocket; others are HTTP. Runs in a
+    daemon thread; :meth:`stop` closes it.
+    """
+
+    def __init__(self, target_port: int) -> None:
+        import threading
+
+        self.target_port = target_port
+        self.port = free_port()
+        self.received = {"http": 0, "websocket": 0}  # server → browser
+        self.sent = {"http": 0, "websocket": 0}  # browser → server
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        self._stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, path: str = "") -> str:
+        """URL of ``path`` through the proxy."""
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
+
+    def reset(self) -> None:
+        """Start counting from zero."""
+        for counts in (self.received, self.sent):
+            for key in counts:
+                counts[key] = 0
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self._stopped:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.target_port))
+            kind = ["http"]
+            threading.Thread(target=self._pipe, args=(client, server, self.sent, kind, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, self.received, kind, False), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink, counts: dict[str, int], kind: list[str], upstream: bool) -> None:
+        first = upstream
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if first:
+                    first = False
+                    if b"/channels" in data.split(b"\r\n", 1)[0]:
+                        kind[0] = "websocket"
+                counts[kind[0]] += len(data)
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def stop(self) -> None:
+        """Stop accepting connections."""
+        self._stopped = True
+        self._listener.close()
+
+
+#: JavaScript: records every image drawn on a figure canvas (time, canvas, a hash of its pixels) while
+#: ``window.__mlpw_frames.on`` is true, and the time of each mouse press and release
+FRAME_RECORDER_JS = """
+window.__mlpw_frames = {on: false, draws: [], down: [], up: []};
+document.addEventListener('mousedown', () => window.__mlpw_frames.down.push(performance.now()), true);
+document.addEventListener('mouseup', () => window.__mlpw_frames.up.push(performance.now()), true);
+(() => {
+  const drawImage = CanvasRenderingContext2D.prototype.drawImage;
+  CanvasRenderingContext2D.prototype.drawImage = function (...args) {
+    const result = drawImage.apply(this, args);
+    const rec = window.__mlpw_frames, canvas = this.canvas;
+    if (rec.on && canvas && canvas.parentElement
+        && canvas.parentElement.classList.contains('jupyter-matplotlib-canvas-div')
+        && canvas === canvas.parentElement.firstElementChild && canvas.width && canvas.height) {
+      const d = this.getImageData(0, 0, canvas.width, canvas.height).data;
+      let hash = 2166136261;
+      for (let i = 0; i < d.length; i += 12) hash = Math.imul(hash ^ (d[i] | d[i + 1] << 8 | d[i + 2] << 16), 16777619) >>> 0;
+      rec.draws.push([performance.now(), hash]);
+    }
+    return result;
+  };
+})();
+"""
+
+
+@dataclass
+class DragResult:
+    """What a drag on a canvas showed: distinct frames, when, and the hashes of the first and last."""
+
+    frames_during: int
+    seconds: float
+    settle_ms: float
+    first_hash: int
+    last_hash: int
+
+    @property
+    def fps(self) -> float:
+        """Distinct frames painted per second while the mouse was down."""
+        return self.frames_during / self.seconds if self.seconds else 0.0
+
+
+def drag(page, canvas_index: int = 0, seconds: float = 3.0, quiet_ms: float = 1500, step_ms: float = 16) -> DragResult:
+    """Drag across figure canvas ``canvas_index`` for ``seconds`` (right, then back left), then release.
+
+    The page must have :data:`FRAME_RECORDER_JS` as an init script. Counts the
+    distinct frames painted between press and release, and measures the time
+    from the release to the last distinct frame (waiting until none came for
+    ``quiet_ms``).
+    """
+    canvas = page.locator(FIGURE_CANVAS).nth(canvas_index)
+    box = canvas.bounding_box()
+    assert box is not None, "the canvas is not on screen"
+    x0, y = box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.5
+    span = box["width"] * 0.3
+    page.evaluate("() => { const r = window.__mlpw_frames; r.draws = []; r.down = []; r.up = []; r.on = true; }")
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    start = time.monotonic()
+    while (elapsed := time.monotonic() - start) < seconds:
+        phase = elapsed / seconds
+        offset = span * (2 * phase if phase < 0.5 else 2 - 2 * phase)
+        page.mouse.move(x0 + offset, y + 0.1 * offset)
+        time.sleep(step_ms / 1000)
+    page.mouse.up()
+    last_count, quiet_since = -1, time.monotonic()
+    while time.monotonic() - quiet_since < quiet_ms / 1000:
+        count = page.evaluate("window.__mlpw_frames.draws.length")
+        if count != last_count:
+            last_count, quiet_since = count, time.monotonic()
+        time.sleep(0.05)
+    record = page.evaluate("() => { const r = window.__mlpw_frames; r.on = false; return r; }")
+    down, up = record["down"][0], record["up"][-1]
+    distinct, previous = [], None
+    for at, hash_ in record["draws"]:
+        if hash_ != previous:
+            distinct.append((at, hash_))
+            previous = hash_
+    during = [d for d in distinct if down <= d[0] <= up]
+    after = [d for d in distinct if d[0] > up]
+    last = (after or distinct or [(up, 0)])[-1]
+    return DragResult(
+        frames_during=len(during),
+        seconds=(up - down) / 1000,
+        settle_ms=max(0.0, last[0] - up),
+        first_hash=distinct[0][1] if distinct else 0,
+        last_hash=last[1],
+    )
