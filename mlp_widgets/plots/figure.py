@@ -205,6 +205,7 @@ class FigureView:
         self.blitter = Blitter(self.fig)
         self.last_redraw = ""
         self._listeners: list[Callable[[FigureView], None]] = []
+        _ipympl.on_drag(self.fig, self.draft)
 
     @property
     def canvas(self) -> Any:
@@ -215,6 +216,14 @@ class FigureView:
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
         return self.fig not in _OPEN
+
+    def draft(self, on: bool) -> None:
+        """Draw a cheaper version of the view while the user drags it (``on``), or the full one again.
+
+        Called by the ipympl canvas around a drag of a 3-D view; the full view
+        must be exactly restored by ``draft(False)``. Views with nothing cheaper
+        to draw keep this no-op.
+        """
 
     def on_redraw(self, callback: Callable[[FigureView], None]) -> None:
         """Call ``callback(view)`` after every redraw (e.g. to refresh a PNG fallback)."""
