@@ -29,6 +29,7 @@ import numpy as np
 import traitlets
 
 from ..plots.figure import FigureView, is_widget_canvas
+from ._canvas import canvas_or_images
 
 log = logging.getLogger("mlp_widgets.widgets")
 
@@ -201,7 +202,7 @@ class WidgetBase(W.VBox):
             canvas.resizable = False
             canvas.toolbar_visible = "fade-in-fade-out"
             canvas.toolbar_position = "left"
-            return canvas
+            return canvas_or_images(view, _buffer_png)  # PNG images if the front-end cannot show the canvas
         image = W.Image(format="png", layout=W.Layout(width=f"{view.style.pixels[0]}px"))
 
         def refresh(v: FigureView) -> None:
