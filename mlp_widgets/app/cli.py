@@ -72,7 +72,6 @@ def voila_settings(preheat: int = 0, cull_idle_timeout: int = CULL_IDLE_TIMEOUT)
             "strip_sources": True,
             "show_tracebacks": False,
             "preheat_kernel": preheat > 0,
-            "progressive_rendering": preheat == 0,
         },
         "VoilaExecutor": {"iopub_timeout": IOPUB_TIMEOUT},
         "MappingKernelManager": {

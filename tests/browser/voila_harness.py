@@ -583,3 +583,98 @@ def drag(page, canvas_index: int = 0, seconds: float = 3.0, quiet_ms: float = 15
         first_hash=distinct[0][1] if distinct else 0,
         last_hash=last[1],
     )
+
+
+# -- JupyterLab and Notebook 7 ---------------------------------------------------------------------
+def jupyter_command(app: str, port: int, root: str | Path, *extra: str) -> list[str]:
+    """``jupyter lab`` or ``jupyter notebook`` (``app``) on 127.0.0.1:``port``, serving ``root``, without a token.
+
+    Safe here: it listens on the loopback interface only, for one test module.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "jupyterlab" if app == "lab" else "notebook",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.allow_root=True",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *extra,
+    ]
+
+
+#: JavaScript: [code cells, cells whose prompt shows a finished run ("[n]:")] of the open notebook
+_RUN_STATE_JS = """() => {
+  const cells = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell'));
+  const done = cells.filter(c => /\\[\\d+\\]/.test((c.querySelector('.jp-InputPrompt') || {}).innerText || ''));
+  return [cells.length, done.length];
+}"""
+
+
+def run_all_cells(page, timeout_ms: float = 240_000) -> None:
+    """In JupyterLab or Notebook 7: wait for the kernel, run every cell from the Run menu, wait until all ran."""
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=timeout_ms)
+    page.wait_for_function(
+        """() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator, .jp-KernelStatus');
+                   const t = s ? (s.getAttribute('data-status') || s.title || s.innerText || '') : '';
+                   return /idle/i.test(t); }""",
+        timeout=timeout_ms,
+        polling=250,
+    )
+    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+    page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
+    # a session whose first kernel connection failed asks for a kernel: take the preferred one
+    select = page.locator(".jp-Dialog button", has_text="Select")
+    try:
+        select.wait_for(state="visible", timeout=3_000)
+        select.click()
+    except Exception:  # noqa: BLE001 - no dialog: the cells are running
+        pass
+    page.wait_for_function(
+        f"() => {{ const [n, done] = ({_RUN_STATE_JS})(); return n > 0 && done === n; }}",
+        timeout=timeout_ms,
+        polling=250,
+    )
+
+
+def widget_problems(page) -> list[str]:
+    """What shows that a widget did not render: error boxes, or a widget's plain-text stand-in (``VBox(…)``)."""
+    return page.evaluate(
+        r"""() => {
+          const found = [];
+          for (const e of document.querySelectorAll('.jp-OutputArea-output')) {
+            const t = e.innerText || '';
+            if (/Error displaying widget|Failed to load model class|Click to show javascript error|Could not create a view/.test(t)) found.push(t.slice(0, 200));
+            if (e.matches('[data-mime-type="text/plain"]') && /^(VBox|HBox|Box|Tab|Canvas)\(/.test(t.trim())) found.push(t.slice(0, 200));
+            if (e.matches('[data-mime-type="application/vnd.jupyter.stderr"]') && /Traceback|Error/.test(t)) found.push(t.slice(0, 300));
+          }
+          for (const e of document.querySelectorAll('.jp-OutputArea-output .jp-RenderedText')) {
+            if (/Traceback \(most recent call last\)/.test(e.innerText || '')) found.push(e.innerText.slice(0, 300));
+          }
+          return found;
+        }"""
+    )
+
+
+#: JavaScript: contrast ratio (WCAG) of each visible coloured status text inside the package's widgets
+CONTRAST_JS = r"""() => {
+  const lum = c => { const m = c.match(/[\d.]+/g).map(Number); const [r, g, b] = m.slice(0, 3).map(v => {
+      v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const background = e => { for (; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;
+      const m = c.match(/[\d.]+/g); if (m && (m.length < 4 || Number(m[3]) > 0.5)) return c; }
+    return 'rgb(255, 255, 255)'; };
+  const out = [];
+  for (const e of document.querySelectorAll('[class*="mlpw-"] span[style*="color"], .mlpw-loss-readout')) {
+    if (e.offsetParent === null || !(e.innerText || '').trim()) continue;
+    const fg = lum(getComputedStyle(e).color), bg = lum(background(e));
+    out.push([e.innerText.trim().slice(0, 60), (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)]);
+  }
+  return out;
+}"""
