@@ -28,6 +28,7 @@ exists. Run: ``python benchmarks/bench_browser.py [--moves 30] [--runs 3] [--onl
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -299,6 +300,7 @@ def main() -> None:
     ]
     try:
         import mlp_widgets
+        from mlp_widgets.app import cli
 
         getattr(mlp_widgets, "Dashboard")  # noqa: B009
         pages.append(
@@ -308,7 +310,11 @@ def main() -> None:
                 lambda port: harness.dashboard_command(port, "--preheat=1"),
                 "",
                 cwd,
-                lambda port: harness.voila_command(DRAG_NOTEBOOK, port),
+                # notebook 03 with the dashboard server's websocket compression (Voilà reads that setting per
+                # connection, so --Voila.tornado_settings suffices; gzip of HTTP needs the CLI's own app)
+                lambda port: harness.voila_command(
+                    DRAG_NOTEBOOK, port, f"--Voila.tornado_settings={json.dumps(cli.tornado_settings())}"
+                ),
             )
         )
     except AttributeError:

@@ -177,16 +177,17 @@ def test_after_a_drag_the_browser_acknowledgements_draw_nothing_and_later_update
     assert [kind for kind, _ in browser.take() if kind == "binary"] == ["binary"]
 
 
+@pytest.mark.parametrize("fmt", ["webp", "png"])
 @pytest.mark.parametrize("colours", [2, 256, 300])
-def test_png_frames_are_exact_unless_lossy(colours):
+def test_frames_are_exact_unless_lossy(colours, fmt):
     rng = np.random.default_rng(0)
     palette = rng.integers(0, 256, size=(colours, 4), dtype=np.uint8)
     palette[:, 3] = 255
     palette[0] = 0  # a diff's transparent pixel
     pixels = palette[rng.integers(0, colours, size=(60, 80))]
-    assert np.array_equal(frame(_ipympl.encode_png(pixels)), pixels)
+    assert np.array_equal(frame(_ipympl.encode_frame(pixels, fmt=fmt)), pixels)
     opaque = pixels.copy()
     opaque[..., 3] = 255
-    assert np.array_equal(frame(_ipympl.encode_png(opaque)), opaque)
-    lossy = frame(_ipympl.encode_png(opaque, lossy=True))
+    assert np.array_equal(frame(_ipympl.encode_frame(opaque, fmt=fmt)), opaque)
+    lossy = frame(_ipympl.encode_frame(opaque, lossy=True, fmt=fmt))
     assert lossy.shape == opaque.shape and len(np.unique(lossy.reshape(-1, 4), axis=0)) <= 256

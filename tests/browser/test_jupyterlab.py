@@ -20,14 +20,12 @@ from jupyter_pages import (
     check_rendered,
     check_slider_repaints,
     check_step_changes_readout,
+    close_notebook,
     open_notebook,
     start_server,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skip(reason="WIP: Run All in headless JupyterLab 4 finds the kernel websocket closed (jupyter_server select_subprotocol race); see the links report"),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +46,9 @@ def test_the_notebook_runs_and_its_widgets_render_and_respond(lab, browser, name
             check_step_changes_readout(page)
         if name == DRAG_NOTEBOOK:
             check_drag_rotates(page)
-        page.screenshot(path=str(artifacts / f"jupyterlab-{name}.png"))
     finally:
-        context.close()
+        page.screenshot(path=str(artifacts / f"jupyterlab-{name}.png"), full_page=True)
+        close_notebook(lab, context)
 
 
 def _switch_to_dark(page) -> None:
@@ -69,7 +67,7 @@ def test_the_dark_theme_renders_the_widgets(lab, browser, artifacts):
         check_step_changes_readout(page)
         page.screenshot(path=str(artifacts / "jupyterlab-dark.png"))
     finally:
-        context.close()
+        close_notebook(lab, context)
 
 
 @pytest.mark.xfail(strict=True, reason="status colours: lead's widget refactor")
@@ -90,4 +88,4 @@ def test_the_dark_theme_status_lines_are_readable(lab, browser):
         low = [(text, round(ratio, 2)) for text, ratio in ratios if ratio < 4.5]
         assert low == [], low
     finally:
-        context.close()
+        close_notebook(lab, context)

@@ -545,7 +545,8 @@ def drag(page, canvas_index: int = 0, seconds: float = 3.0, quiet_ms: float = 15
     from the release to the last distinct frame (waiting until none came for
     ``quiet_ms``).
     """
-    canvas = page.locator(FIGURE_CANVAS).nth(canvas_index)
+    canvas = page.locator(f"{FIGURE_CANVAS} >> visible=true").nth(canvas_index)
+    canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     assert box is not None, "the canvas is not on screen"
     x0, y = box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.5
@@ -603,10 +604,25 @@ def jupyter_command(app: str, port: int, root: str | Path, *extra: str) -> list[
         "--ServerApp.password=",
         f"--ServerApp.root_dir={root}",
         "--ServerApp.allow_root=True",
+        "--ServerApp.disable_check_xsrf=True",  # the tests shut kernels down over the REST API
         "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         *extra,
     ]
+
+
+def shutdown_kernels(server) -> None:
+    """Shut down every kernel of a Jupyter server over its REST API (one notebook's kernel after its test)."""
+    import json
+
+    with urllib.request.urlopen(server.url("api/kernels"), timeout=30) as response:
+        kernels = json.loads(response.read())
+    for kernel in kernels:
+        request = urllib.request.Request(server.url(f"api/kernels/{kernel['id']}"), method="DELETE")
+        try:
+            urllib.request.urlopen(request, timeout=30).close()
+        except urllib.error.HTTPError:
+            pass
 
 
 #: JavaScript: [code cells, cells whose prompt shows a finished run ("[n]:")] of the open notebook
@@ -615,6 +631,11 @@ _RUN_STATE_JS = """() => {
   const done = cells.filter(c => /\\[\\d+\\]/.test((c.querySelector('.jp-InputPrompt') || {}).innerText || ''));
   return [cells.length, done.length];
 }"""
+
+
+#: JavaScript: some code cell has started running ("[*]") or ran ("[n]")
+_STARTED_JS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'))
+  .some(p => /\\[(\\*|\\d+)\\]/.test(p.innerText || ''))"""
 
 
 def run_all_cells(page, timeout_ms: float = 240_000) -> None:
@@ -627,15 +648,25 @@ def run_all_cells(page, timeout_ms: float = 240_000) -> None:
         timeout=timeout_ms,
         polling=250,
     )
-    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-    page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
-    # a session whose first kernel connection failed asks for a kernel: take the preferred one
-    select = page.locator(".jp-Dialog button", has_text="Select")
-    try:
-        select.wait_for(state="visible", timeout=3_000)
-        select.click()
-    except Exception:  # noqa: BLE001 - no dialog: the cells are running
-        pass
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    # the kernel may show "idle" before its websocket is connected; a Run All then does nothing: try again
+    for attempt in range(3):
+        page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+        page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
+        # a session whose first kernel connection failed asks for a kernel: take the preferred one
+        select = page.locator(".jp-Dialog button", has_text="Select")
+        try:
+            select.wait_for(state="visible", timeout=2_000)
+            select.click()
+        except PlaywrightTimeout:
+            pass
+        try:
+            page.wait_for_function(_STARTED_JS, timeout=20_000, polling=250)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     page.wait_for_function(
         f"() => {{ const [n, done] = ({_RUN_STATE_JS})(); return n > 0 && done === n; }}",
         timeout=timeout_ms,
