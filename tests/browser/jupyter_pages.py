@@ -21,6 +21,9 @@ SERIES = (
 )
 #: the notebook whose first figure is the 3-D target surface (the drag test)
 DRAG_NOTEBOOK = "03_target_and_loss.ipynb"
+#: notebooks whose first view has a live slider that repaints a figure (02's sliders are inside the builder's
+#: tabs; 03's only slider, the landscape's grid size, applies on a button; 04 is checked with Step)
+SLIDER_NOTEBOOKS = ("01_layers_and_activations.ipynb", "dashboard.ipynb")
 #: the notebook with a Step button and a loss readout
 STEP_NOTEBOOK = "04_random_search.ipynb"
 

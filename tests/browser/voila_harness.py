@@ -625,11 +625,12 @@ def shutdown_kernels(server) -> None:
             pass
 
 
-#: JavaScript: [code cells, cells whose prompt shows a finished run ("[n]:")] of the open notebook
+#: JavaScript: [code cells with a visible prompt, those whose prompt shows a finished run ("[n]:")] of the
+#: open notebook (a cell whose input is collapsed, like the dashboard's ``%matplotlib widget``, shows none)
 _RUN_STATE_JS = """() => {
-  const cells = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell'));
-  const done = cells.filter(c => /\\[\\d+\\]/.test((c.querySelector('.jp-InputPrompt') || {}).innerText || ''));
-  return [cells.length, done.length];
+  const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'))
+    .map(p => (p.innerText || '').trim()).filter(t => t.length > 0);
+  return [prompts.length, prompts.filter(t => /\\[\\d+\\]/.test(t)).length];
 }"""
 
 
@@ -638,38 +639,52 @@ _STARTED_JS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-Co
   .some(p => /\\[(\\*|\\d+)\\]/.test(p.innerText || ''))"""
 
 
-def run_all_cells(page, timeout_ms: float = 240_000) -> None:
-    """In JupyterLab or Notebook 7: wait for the kernel, run every cell from the Run menu, wait until all ran."""
-    page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=timeout_ms)
-    page.wait_for_function(
-        """() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator, .jp-KernelStatus');
-                   const t = s ? (s.getAttribute('data-status') || s.title || s.innerText || '') : '';
-                   return /idle/i.test(t); }""",
-        timeout=timeout_ms,
-        polling=250,
-    )
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+def _accept_kernel_dialog(page) -> bool:
+    """Take the preferred kernel if JupyterLab asks for one (a session whose first kernel connection failed)."""
+    select = page.locator(".jp-Dialog button", has_text="Select")
+    if select.count() and select.first.is_visible():
+        select.first.click()
+        return True
+    return False
 
-    # the kernel may show "idle" before its websocket is connected; a Run All then does nothing: try again
-    for attempt in range(3):
+
+def _kernel_idle(page) -> bool:
+    return page.evaluate(
+        """() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');
+                   return !!s && s.getAttribute('data-status') === 'idle'; }"""
+    )
+
+
+def run_all_cells(page, timeout_ms: float = 240_000) -> None:
+    """In JupyterLab or Notebook 7: wait for the kernel, run every cell from the Run menu, wait until all ran.
+
+    The kernel may show "idle" before its websocket is connected, and a session
+    may ask for a kernel; a Run All that started no cell is tried again.
+    """
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000
+    for attempt in range(4):
+        while not _kernel_idle(page):
+            _accept_kernel_dialog(page)
+            if time.monotonic() > deadline:
+                raise TimeoutError("the notebook's kernel never became idle")
+            page.wait_for_timeout(250)
         page.locator(".lm-MenuBar-item", has_text="Run").first.click()
         page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
-        # a session whose first kernel connection failed asks for a kernel: take the preferred one
-        select = page.locator(".jp-Dialog button", has_text="Select")
-        try:
-            select.wait_for(state="visible", timeout=2_000)
-            select.click()
-        except PlaywrightTimeout:
-            pass
-        try:
-            page.wait_for_function(_STARTED_JS, timeout=20_000, polling=250)
+        started = time.monotonic()
+        while time.monotonic() - started < 20:
+            if _accept_kernel_dialog(page):
+                break  # the kernel starts now: run all again once it is idle
+            if page.evaluate(_STARTED_JS):
+                break
+            page.wait_for_timeout(250)
+        if page.evaluate(_STARTED_JS):
             break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
+        if attempt == 3:
+            raise TimeoutError("Run All Cells started no cell")
     page.wait_for_function(
         f"() => {{ const [n, done] = ({_RUN_STATE_JS})(); return n > 0 && done === n; }}",
-        timeout=timeout_ms,
+        timeout=max(1_000, (deadline - time.monotonic()) * 1000),
         polling=250,
     )
 
