@@ -76,8 +76,43 @@ def check_rendered(page) -> list[list[int]]:
 
 
 def check_slider_repaints(page) -> None:
-    """Some visible slider, moved one step, repaints a visible canvas."""
-    assert harness.find_repainting_slider(page, timeout_ms=10_000) is not None, "no slider repaints a figure"
+    """Some visible slider, dragged with the mouse, repaints a visible canvas.
+
+    The mouse, not the arrow keys: Notebook 7 keeps arrow keys from a slider's handle.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    handles = harness.slider_handles(page)
+    for index in range(handles.count()):
+        handle = handles.nth(index)
+        if not handle.is_visible():
+            continue
+        handle.scroll_into_view_if_needed()
+        box = handle.bounding_box()
+        before = harness.canvas_states(page)
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 25, y, steps=5)
+        page.mouse.up()
+        try:
+            page.wait_for_function(
+                """([selector, hashes]) => Array.from(document.querySelectorAll(selector))
+                     .filter(c => c.offsetParent !== null).some((c, i) => {
+                       if (i >= hashes.length || !c.width) return false;
+                       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                       let h = 2166136261;
+                       for (let k = 0; k < d.length; k += 4)
+                         h = Math.imul(h ^ (d[k] | d[k + 1] << 8 | d[k + 2] << 16 | d[k + 3] << 24), 16777619) >>> 0;
+                       return h !== hashes[i]; })""",
+                arg=[harness.FIGURE_CANVAS, [state[3] for state in before]],
+                timeout=10_000,
+                polling=200,
+            )
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError("no slider repaints a figure")
 
 
 def check_step_changes_readout(page) -> None:
