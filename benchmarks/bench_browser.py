@@ -272,6 +272,16 @@ def measure_drag(page_spec: Page, browser, seconds: float = 3.0) -> None:
             context.close()
 
 
+def _drag_config(folder: Path, cli) -> Path:
+    """A folder with a ``voila.json``: the repository's plus the dashboard server's tornado settings."""
+    config = json.loads((ROOT / "voila.json").read_text())
+    config.setdefault("Voila", {})["tornado_settings"] = cli.tornado_settings()
+    path = folder / "drag-config"
+    path.mkdir(exist_ok=True)
+    (path / "voila.json").write_text(json.dumps(config))
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=30, help="slider moves at full speed (at least 20)")
@@ -311,10 +321,8 @@ def main() -> None:
                 "",
                 cwd,
                 # notebook 03 with the dashboard server's websocket compression (Voilà reads that setting per
-                # connection, so --Voila.tornado_settings suffices; gzip of HTTP needs the CLI's own app)
-                lambda port: harness.voila_command(
-                    DRAG_NOTEBOOK, port, f"--Voila.tornado_settings={json.dumps(cli.tornado_settings())}"
-                ),
+                # connection, so Voila.tornado_settings in a config file suffices; gzip of HTTP needs the CLI's app)
+                lambda port: harness.voila_command(DRAG_NOTEBOOK, port, f"--Voila.config_file_paths={_drag_config(cwd, cli)}"),
             )
         )
     except AttributeError:

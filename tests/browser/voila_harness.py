@@ -682,11 +682,38 @@ def run_all_cells(page, timeout_ms: float = 240_000) -> None:
             break
         if attempt == 3:
             raise TimeoutError("Run All Cells started no cell")
-    page.wait_for_function(
-        f"() => {{ const [n, done] = ({_RUN_STATE_JS})(); return n > 0 && done === n; }}",
-        timeout=max(1_000, (deadline - time.monotonic()) * 1000),
-        polling=250,
-    )
+    # a kernel websocket that reconnects during the run drops the queued cells: run the rest again
+    last, since = None, time.monotonic()
+    while True:
+        state = page.evaluate(_RUN_STATE_JS)
+        if state[0] > 0 and state[0] == state[1]:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the notebook's cells did not all run: {state}")
+        if state != last:
+            last, since = state, time.monotonic()
+        elif time.monotonic() - since > 10 and _kernel_idle(page) and not page.evaluate(_BUSY_JS):
+            page.evaluate(_SELECT_FIRST_UNRUN_JS)
+            page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+            page.locator(".lm-Menu-item:visible", has_text="Run Selected Cell and All Below").first.click()
+            since = time.monotonic()
+        _accept_kernel_dialog(page)
+        page.wait_for_timeout(250)
+
+
+#: JavaScript: some code cell is running ("[*]")
+_BUSY_JS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'))
+  .some(p => /\\[\\*\\]/.test(p.innerText || ''))"""
+
+#: JavaScript: select (click the prompt of) the first code cell that has not run
+_SELECT_FIRST_UNRUN_JS = """() => {
+  for (const cell of document.querySelectorAll('.jp-Notebook .jp-CodeCell')) {
+    const p = cell.querySelector('.jp-InputPrompt');
+    const t = (p && p.innerText || '').trim();
+    if (t && !/\\[\\d+\\]/.test(t)) { p.dispatchEvent(new MouseEvent('mousedown', {bubbles: true})); p.click(); return true; }
+  }
+  return false;
+}"""
 
 
 def widget_problems(page) -> list[str]:
