@@ -11,8 +11,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from . import _logging
 from .core import *  # noqa: F403
 from .core import __all__ as _core_all
+
+_logging.keep_logs_off_the_page()  # in a kernel, tracebacks go to the server's log, not to the page
 
 __version__ = "0.1.0"
 

@@ -18,22 +18,22 @@ def comparer():
 
 
 def test_curves_follow_selection_and_derivative(comparer):
-    assert set(comparer.lines.lines) == {"relu", "sigmoid", "tanh"}
+    assert set(comparer.curves_view.lines) == {"relu", "sigmoid", "tanh"}
     comparer.select.value = ("gelu", "elu")
-    assert set(comparer.lines.lines) == {"gelu", "elu"}
+    assert set(comparer.curves_view.lines) == {"gelu", "elu"}
     comparer.derivative_box.value = True
-    assert set(comparer.lines.lines) == {"gelu", "elu", "gelu'", "elu'"}
+    assert set(comparer.curves_view.lines) == {"gelu", "elu", "gelu'", "elu'"}
     x = comparer.x
-    np.testing.assert_allclose(comparer.lines.lines["elu'"].get_ydata(), get_activation("elu").derivative(x).numpy())
+    np.testing.assert_allclose(comparer.curves_view.lines["elu'"].get_ydata(), get_activation("elu").derivative(x).numpy())
     comparer.derivative_box.value = False
     comparer.select.value = ("relu", "sigmoid", "tanh")
 
 
 def test_range_changes_curves_and_limits(comparer):
     comparer.range_slider.value = (-2.0, 3.0)
-    xdata = comparer.lines.lines["relu"].get_xdata()
+    xdata = comparer.curves_view.lines["relu"].get_xdata()
     assert xdata[0] == -2.0 and xdata[-1] == 3.0
-    assert comparer.lines.ax.get_xlim() == (-2.0, 3.0)
+    assert comparer.curves_view.ax.get_xlim() == (-2.0, 3.0)
     comparer.range_slider.value = (-6.0, 6.0)
 
 

@@ -148,7 +148,7 @@ WIDGETS: dict[str, tuple[Callable[[], Any], Callable[[Any], tuple], list[Control
             Control("biases", lambda w: w.bias_box, (0.05, 0.1)),
             Control("sigma", lambda w: w.sigma_box, (0.02, 0.03)),
             Control("learning rate", lambda w: w.lr_box, (0.02, 0.03)),
-            Control("batch size", lambda w: w.batch_box, (2, 3)),
+            Control("candidates per step", lambda w: w.candidates_box, (2, 3)),
             Control("seed", lambda w: w.seed_box, (1, 2), huge_ok=True),
         ],
     ),
@@ -157,7 +157,7 @@ WIDGETS: dict[str, tuple[Callable[[], Any], Callable[[Any], tuple], list[Control
         _state_explorer,
         [
             Control("value box", lambda w: w.value_box, (0.3, 0.4)),
-            Control("value slider", lambda w: w.value_slider, (0.3, 0.4), slider=True),
+            Control("value slider", lambda w: w.value_slider, (300, 400), slider=True),
         ],
     ),
 }
@@ -346,7 +346,7 @@ def test_overflowing_networks_are_shown_with_a_note(caplog):
         stepper.step()  # the search redraws a finite net; the starting one overflowed
         assert stepper.message == "" and stepper.engine.iteration == 1
 
-        explorer.net = net
+        explorer.show(net)
         assert not math.isfinite(explorer.loss)
         assert explorer.message == ""
         for widget in (builder, inspector, stepper, explorer):

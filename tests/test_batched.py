@@ -136,3 +136,85 @@ def test_compiled_kernel_equals_eager_losses():
     eager = PopulationEvaluator(layout, data.inputs, data.ground_truth, chunk=4).losses(theta)
     compiled = PopulationEvaluator(layout, data.inputs, data.ground_truth, chunk=8, compiled=True)
     assert torch.allclose(compiled.losses(theta), eager, rtol=1e-4, atol=1e-12)
+
+
+# -- bounded memory and work (issue 13) --------------------------------------------------------
+def test_a_loss_sample_in_slices_gives_sample_losses_bit_for_bit(lab_data):
+    from mlp_widgets.core.batched import LossSample
+
+    net = Net.build(2, (12, 7), 1, "tanh", init="zeros")
+    expected = sample_losses(300, net, lab_data, seed=5)
+    job = LossSample(300, net, lab_data, seed=5)
+    with pytest.raises(ValueError, match="call advance\\(\\) until it returns True"):
+        job.result()
+    slices, seen = 0, []
+    while not job.advance(0.0):  # a zero-second slice still does one unit
+        slices += 1
+        seen.append(job.progress)
+        assert torch.is_grad_enabled()  # a suspended job leaves torch's state alone
+    assert slices > 3 and seen == sorted(seen) and job.progress == 1.0
+    assert torch.equal(job.result(), expected)
+
+
+def test_drawing_in_blocks_draws_what_one_draw_does(lab_data, monkeypatch):
+    from mlp_widgets.core import batched
+
+    net = Net.build(2, (25,), 1, "relu", init="zeros")
+    expected = sample_losses(500, net, lab_data, seed=2)
+    monkeypatch.setattr(batched, "THETA_BYTES", 4 * 101 * 7)  # blocks of 7 candidates
+    assert batched.rows_per_block(101) == 7
+    assert torch.equal(sample_losses(500, net, lab_data, seed=2), expected)
+
+
+def test_a_network_too_wide_for_one_unit_is_evaluated_in_blocks_of_points(lab_data, monkeypatch):
+    from mlp_widgets.core import batched
+
+    template = Net.build(2, (16, 16), 1, "relu", init="zeros")
+    layout = ParamLayout.from_net(template)
+    theta = torch.empty(9, layout.size)
+    draw_uniform(theta, layout.scales(0.5, 0.3), torch.Generator().manual_seed(1))
+    whole = PopulationEvaluator(layout, lab_data.inputs, lab_data.ground_truth, chunk=4)
+    assert whole.plan == (4, 2500)
+    monkeypatch.setattr(batched, "SLICE_WORK", layout.work_per_point * 600)  # 600 points per unit
+    split = PopulationEvaluator(layout, lab_data.inputs, lab_data.ground_truth, chunk=4)
+    assert split.plan == (1, 500)  # 5 equal blocks of points, one candidate each
+    out = torch.empty(9)
+    steps = list(split.units(theta, out))
+    assert len(steps) == 9 * 5 and steps == sorted(steps) and steps[-1] == 9
+    assert torch.allclose(out, whole.losses(theta), rtol=1e-5, atol=1e-12)
+    assert torch.equal(split.losses(theta), out)  # fixed blocks: the same numbers every time
+    assert torch.allclose(out, per_candidate_losses(theta, layout, template, lab_data), rtol=1e-4, atol=1e-9)
+
+
+def test_the_evaluators_buffers_stay_within_their_share(monkeypatch):
+    from mlp_widgets.core import batched, make_dataset
+
+    big = make_dataset("gaussian", n=200)
+    layout = ParamLayout.from_net(Net.build(2, (256,) * 8, 1, init="zeros"))
+    evaluator = PopulationEvaluator(layout, big.inputs, big.ground_truth, chunk=4096)
+    evaluator._ensure_buffers()
+    held = sum(b.numel() for b in (*evaluator._hidden, evaluator._pred, evaluator._w_aug)) * 4
+    assert held <= batched.EVALUATOR_BYTES
+    chunk, points = evaluator.plan
+    assert chunk * points * layout.work_per_point <= batched.SLICE_WORK
+
+
+def test_an_interrupted_job_starts_over_instead_of_ending_half_done(lab_data):
+    from mlp_widgets.core.batched import LossSample
+
+    calls = [0]
+
+    class Flaky(LossSample):
+        def _units(self):
+            for fraction in super()._units():
+                calls[0] += 1
+                if calls[0] == 3:
+                    raise KeyboardInterrupt  # the user interrupts the kernel in the middle of a slice
+                yield fraction
+
+    job = Flaky(50, None, lab_data, seed=1)
+    with pytest.raises(KeyboardInterrupt):
+        job.run()
+    assert not job.done and job.progress == 0.0
+    job.run()
+    assert torch.equal(job.result(), sample_losses(50, None, lab_data, seed=1))

@@ -159,3 +159,91 @@ def test_presets_are_valid(path):
 def test_lab_preset_is_the_lab_and_there_are_several_presets():
     assert len(PRESETS) >= 2
     assert DashboardConfig.from_file(ROOT / "mlp_widgets" / "presets" / "lab2.json") == DashboardConfig()
+
+
+# -- every error at once (issue 17), hostile files (issue 13) ----------------------------------
+def test_every_bad_field_of_a_file_is_reported_at_once(tmp_path):
+    path = tmp_path / "class.yaml"
+    path.write_text(
+        "target: {name: gaussian, params: {variance: -1}, n: 1, colour: red}\n"
+        "network: {hidden: [4, 0], init: xavier}\n"
+        "search: {epsilon: -1, max_iters: 0}\n"
+        "ui: {tabs: [[a, b], network], hidden_controls: [{x: 1}], fixed_controls: [builder.colour]}\n"
+        "training: {}\n"
+    )
+    with pytest.raises(ValueError) as info:
+        DashboardConfig.from_file(path)
+    text = str(info.value)
+    assert text.startswith("class.yaml: the config has 11 problems:\n")
+    for words in [
+        "config section 'training' is unknown",
+        "config field 'target.colour' is unknown",
+        "config field 'target.params.variance' must be a number above 0",
+        "config field 'target.n' must be a whole number from 2 to 200; got 1.",
+        "config field 'network.hidden[1]' must be a whole number from 1 to 256; got 0.",
+        "config field 'network.init' must be one of 'torch'",
+        "config field 'search.epsilon' must be a number above 0",
+        "config field 'search.max_iters' must be a whole number from 1",
+        "config field 'ui.tabs[0]' must be one of 'activations', 'network', 'loss', 'search', 'explorer'; got ['a', 'b']",
+        "config field 'ui.hidden_controls[0]' names no control: {'x': 1}.",
+        "config field 'ui.fixed_controls[0]' names no control: 'builder.colour'.",
+    ]:
+        assert sum(line.startswith(f"  - {words}") for line in text.splitlines()) == 1, words
+    # one bad field: its sentence alone, after the file's name
+    path.write_text("search: {epsilon: 0}\n")
+    with pytest.raises(ValueError, match=r"^class.yaml: config field 'search.epsilon' must be a number above 0"):
+        DashboardConfig.from_file(path)
+
+
+def test_fields_that_depend_on_each_other_are_checked_together():
+    # two widths and two activations are right together, each wrong alone with the other's default
+    config = DashboardConfig.from_dict({"network": {"hidden": [4, 4], "activations": ["tanh", "relu"]}})
+    assert config.network.activations == ("tanh", "relu")
+    config = DashboardConfig.from_dict({"target": {"name": "two_bumps", "params": {"separation": 0.5}}})
+    assert config.target.params["separation"] == 0.5
+    with pytest.raises(ValueError) as info:
+        DashboardConfig.from_dict({"target": {"lo": 3, "hi": 1}, "search": {"seed": -1}})
+    assert "target.lo' must be below config field 'target.hi'" in str(info.value) and "search.seed" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("ui.yaml", "ui:\n  tabs: [[network], {loss: 1}]\n", "config field 'ui.tabs[0]' must be one of"),
+        ("ui.yaml", "ui:\n  hidden_controls: [[builder.seed]]\n", "config field 'ui.hidden_controls[0]' names no"),
+        ("deep.json", '{"ui": {"tabs": ' + "[" * 5000 + "]" * 5000 + "}}", "deep.json nests values too deeply"),
+        ("deep.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", "deep.yaml nests values too deeply"),
+        ("level.json", '{"ui": {"tabs": ' + "[" * 40 + "]" * 40 + "}}", "more than 32 levels deep"),
+        ("self.yaml", "search: &a\n  epsilon: [*a]\n", "the config nests values more than 32 levels deep"),
+        ("latin.yaml", "target:\n  name: gau\xdfian\n", "The config file latin.yaml is not text in UTF-8 (byte 19"),
+    ],
+)
+def test_hostile_configs_get_a_sentence(tmp_path, name, text, message):
+    path = tmp_path / name
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(ValueError) as info:
+        DashboardConfig.from_file(path)
+    assert message in str(info.value) and len(str(info.value)) < 1000
+
+
+def test_an_alias_bomb_is_refused_without_being_expanded(tmp_path):
+    def level(i: int) -> str:
+        if i == 0:
+            return "&p0 [" + ",".join(['"lol"'] * 9) + "]"
+        return f"&p{i} [" + level(i - 1) + "," + ",".join([f"*p{i - 1}"] * 8) + "]"
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text("search:\n  epsilon: " + level(8) + "\n")  # 383 bytes, 9⁹ strings once expanded
+    with pytest.raises(ValueError, match="^bomb.yaml: the config holds more than 2000 values"):
+        DashboardConfig.from_file(path)
+    big = tmp_path / "big.json"
+    big.write_text(" " * (2**20 + 1) + "{}")
+    with pytest.raises(ValueError, match="is 1.0 MiB; a config may be at most 1 MiB"):
+        DashboardConfig.from_file(big)
+
+
+def test_a_config_whose_size_lies_is_read_no_further_than_the_limit(tmp_path):
+    endless = tmp_path / "endless.yaml"
+    endless.symlink_to("/dev/zero")
+    with pytest.raises(ValueError, match="endless.yaml is longer than 1 MiB"):
+        DashboardConfig.from_file(endless)

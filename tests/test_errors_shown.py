@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from mlp_widgets.widgets import activation_comparer, loss_inspector, network_explorer, search_histogram, search_race
-from mlp_widgets.widgets import target_explorer as target_module
+from mlp_widgets.config import TargetSpec
+from mlp_widgets.core import Race
+from mlp_widgets.widgets import activation_comparer, loss_inspector, network_explorer, search_histogram
 from mlp_widgets.widgets.activation_comparer import ActivationComparer
 from mlp_widgets.widgets.dashboard import Dashboard
 from mlp_widgets.widgets.export_panel import ExportPanel
@@ -59,7 +60,7 @@ def _activation_slider(mp: pytest.MonkeyPatch) -> tuple[Any, Callable[[Any], Non
 
 def _target_box(mp: pytest.MonkeyPatch) -> tuple[Any, Callable[[Any], None]]:
     w = TargetExplorer(backend="agg")
-    mp.setattr(target_module, "make_dataset", boom)
+    mp.setattr(TargetSpec, "dataset", boom)
     return w, lambda w: setattr(w.lo_box, "value", -3.0)
 
 
@@ -89,7 +90,7 @@ def _stepper_box(mp: pytest.MonkeyPatch) -> tuple[Any, Callable[[Any], None]]:
 
 def _race(mp: pytest.MonkeyPatch) -> tuple[Any, Callable[[Any], None]]:
     w = RandomSearchStepper(backend="agg")
-    mp.setattr(search_race, "race", boom)
+    mp.setattr(Race, "advance", boom)
     return w.race_panel, lambda panel: panel.run_button.click()
 
 
@@ -108,7 +109,7 @@ def _explorer_dropdown(mp: pytest.MonkeyPatch) -> tuple[Any, Callable[[Any], Non
 def _explorer_undo(mp: pytest.MonkeyPatch) -> tuple[Any, Callable[[Any], None]]:
     w = NetworkExplorer(backend="agg")
     w.set_value(0.5)
-    mp.setattr(w, "_show_selected_value", boom)
+    mp.setattr(w, "_render_value", boom)
     return w, lambda w: w.undo_button.click()
 
 

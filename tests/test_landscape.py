@@ -177,3 +177,41 @@ def test_network_that_does_not_fit_the_data_is_refused(lab):
         loss_landscape(Net.build(2, (4,), 2, seed=0), ds)
     with pytest.raises(ValueError, match="needs a core Net"):
         loss_landscape(TorchNet(2, 3, 1), ds)
+
+
+# -- in slices (issue 13) ----------------------------------------------------------------------
+def test_a_landscape_in_slices_gives_loss_landscape_bit_for_bit(lab):
+    from mlp_widgets.core.landscape import LandscapeJob
+
+    net, ds = deep_net(), lab[1]
+    expected = loss_landscape(net, ds, n=9, span=0.8, seed=2, loss="huber")
+    reports = []
+    job = LandscapeJob(net, ds, n=9, span=0.8, seed=2, loss="huber", progress=lambda d, t: reports.append((d, t)))
+    with pytest.raises(ValueError, match="is 0 % done"):
+        job.result()
+    threads = torch.get_num_threads()
+    fractions = []
+    while not job.advance(0.0):
+        fractions.append(job.progress)
+        assert torch.is_grad_enabled() and torch.get_num_threads() == threads  # restored between slices
+    land = job.result()
+    assert len(fractions) > 5 and fractions == sorted(fractions) and 0 < fractions[0] < 1
+    assert np.array_equal(land.losses, expected.losses) and land.center_loss == expected.center_loss
+    assert reports[-1] == (81, 81) and [d for d, _ in reports] == sorted(d for d, _ in reports)
+    assert job.advance(0.0) and job.result().n == 9  # done stays done
+
+
+def test_a_wide_network_on_a_big_grid_is_split_into_units(monkeypatch):
+    from mlp_widgets.core import batched
+    from mlp_widgets.core.landscape import LandscapeJob
+
+    net, ds = Net.build(2, (16, 16), 1, "relu", init="uniform", seed=1), make_dataset("saddle", n=30)
+    whole = loss_landscape(net, ds, n=5, seed=3)
+    monkeypatch.setattr(batched, "SLICE_WORK", 200 * batched.ParamLayout.from_net(net).work_per_point)
+    job = LandscapeJob(net, ds, n=5, seed=3)
+    assert job._evaluator.plan == (1, 180)  # 900 points in 5 blocks
+    units = 0
+    while not job.advance(0.0):
+        units += 1
+    assert units >= 25 * 5
+    assert np.allclose(job.result().losses, whole.losses, rtol=1e-5)

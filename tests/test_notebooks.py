@@ -53,3 +53,25 @@ def test_notebook_is_saved_clean_and_runs(path):
     for expected in EXPECTED[path.name]:
         assert expected in joined, f"{expected!r} not in the outputs of {path.name}"
     assert widgets >= 1, "no widget was displayed"
+
+
+#: the lab's Questions each series notebook asks (included from course/source by course/generate.py)
+QUESTIONS = {
+    "01_layers_and_activations.ipynb": ["1.1", "1.3", "1.8"],
+    "02_building_a_network.ipynb": ["1.10"],
+    "03_target_and_loss.ipynb": ["2.1"],
+    "04_random_search.ipynb": [],
+}
+
+
+@pytest.mark.parametrize("path", SERIES, ids=lambda p: p.name)
+def test_series_asks_the_labs_questions_and_answers_none(path):
+    source = nbformat.read(NOTEBOOKS.parent / "course" / "source" / "lab2" / "lab2_exercises.ipynb", as_version=4)
+    answers = [c.source for c in source.cells if c.metadata.get("mlp_widgets", {}).get("kind") == "answer"]
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    asked = [n for n in ("1.1", "1.3", "1.8", "1.10", "2.1") if f"**Question {n}**" in text]
+    assert asked == QUESTIONS[path.name]
+    assert text.count("YOUR ANSWER HERE") == len(asked)
+    assert not any(answer in text for answer in answers)
+    assert "(Question 1." not in text  # the old series stated the answers next to such references

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import time
 
 import numpy as np
 import pytest
@@ -56,7 +55,8 @@ def test_defaults_are_the_labs(stepper, dataset):
     assert "mlpw-loss-readout" in stepper.readout._dom_classes
     zero = float(((dataset.ground_truth - 0) ** 2).mean())
     assert f"{zero:.3e}" in stepper.baseline_note.value and "<b>above</b>" in stepper.baseline_note.value
-    assert stepper.best_net is not None and stepper.best_net.num_params() == 2 * 25 + 25 + 25 + 1
+    assert stepper.best_net is None  # nothing found yet: the search has not stepped
+    assert "starts the search again from iteration 0" in stepper.rule_note.value
 
 
 def test_step_matches_the_labs_loop_and_updates_readout_and_curve(stepper, dataset):
@@ -92,15 +92,17 @@ def test_run_to_the_end_stops_with_the_right_reason(stepper):
     assert "max iterations" in stepper.stop_label.value and stepper.progress.value == 20
 
 
-def test_raising_max_iterations_keeps_the_progress(stepper):
+def test_every_setting_starts_again_from_iteration_0(stepper):
     stepper.configure(epsilon=1e-12, max_iters=20)
     stepper.run_to_end()
     before = [r.candidate_loss for r in stepper.engine.history]
-    stepper.max_iters_box.value = 30
-    assert stepper.engine.iteration == 20 and not stepper.engine.stopped
-    assert [r.candidate_loss for r in stepper.engine.history] == before
+    for box, value in ((stepper.max_iters_box, 30), (stepper.epsilon_box, 1e-11), (stepper.weight_box, 0.03)):
+        stepper.run_to_end()
+        box.value = value
+        assert stepper.engine.iteration == 0 and stepper.best_net is None, box.description
+    stepper.configure(epsilon=1e-12, max_iters=20, weight_range=0.025)
     stepper.run_to_end()
-    assert stepper.engine.iteration == 30
+    assert [r.candidate_loss for r in stepper.engine.history] == before  # seeded: the same run again
 
 
 def test_reset_clears(stepper):
@@ -136,29 +138,31 @@ def test_play_ticks_then_pause_leaves_a_consistent_history(stepper):
 
     stepper.speed_dropdown.value = 0  # fastest: steps for one frame time, then draws
     stepper.frame_time = 0.02
-    t0 = time.perf_counter()
     steps = stepper.play_ticks(2)
     assert steps > 0 and e.iteration == 30 + steps == len(e.history)
-    assert time.perf_counter() - t0 < 2.0
 
 
 def test_async_play_pauses_within_a_frame(stepper):
     stepper.configure(strategy="keep-best", epsilon=1e-12, max_iters=1_000_000)
+
+    ticks = []
+    tick = stepper.play_tick
+    stepper.play_tick = lambda: ticks.append(stepper.play.playing) or tick()
 
     async def scenario():
         stepper.play.playing = True
         assert stepper._task is not None
         await asyncio.sleep(0.3)
         running = stepper.engine.iteration
-        t0 = time.perf_counter()
-        stepper.play.playing = False
-        await asyncio.wait_for(stepper._task, timeout=2.0)
-        return running, time.perf_counter() - t0
+        stepper.play.playing = False  # a widget message, handled between two slices
+        await asyncio.wait_for(stepper._task, timeout=30.0)
+        return running
 
-    running, latency = asyncio.run(scenario())
+    running = asyncio.run(scenario())
+    del stepper.play_tick
     e = stepper.engine
     assert running > 0 and e.iteration >= running and len(e.history) == e.iteration
-    assert latency < 1.0  # one frame (50 ms) plus one draw, with a wide margin for a busy machine
+    assert ticks and ticks.count(False) == 0  # not one slice was stepped after the pause
     assert stepper.progress.value == e.iteration and f"iteration <b>{e.iteration}</b>" in stepper.readout.value
 
 
@@ -190,7 +194,7 @@ def test_same_seed_same_numbers(dataset):
         ("bias_box", float("nan"), "Bias draw scale must be"),
         ("sigma_box", -1.0, "Noise scale σ must be"),
         ("lr_box", 0.0, "Learning rate must be"),
-        ("batch_box", 0, "Candidates per step must be a whole number from 1"),
+        ("candidates_box", 0, "Candidates per step must be a whole number from 1"),
         ("seed_box", -1, "Seed must be a whole number from 0"),
     ],
 )
@@ -203,11 +207,11 @@ def test_bad_values_are_refused_and_the_engine_kept(stepper, box, bad, words):
     assert control.value == before and stepper.engine is engine and engine.iteration == 1
 
 
-def test_gradient_takes_batch_size_one(stepper):
-    stepper.batch_box.value = 8
+def test_gradient_takes_one_candidate_per_step(stepper):
+    stepper.candidates_box.value = 8
     assert stepper.engine.batch_size == 8
     stepper.strategy_dropdown.value = "gradient"
-    assert stepper.engine.batch_size == 1 and stepper.batch_box.disabled
+    assert stepper.engine.batch_size == 1 and stepper.candidates_box.disabled
     assert stepper.lr_box.layout.display == "" and stepper.sigma_box.layout.display == "none"
     stepper.step_button.click()
     assert stepper.engine.history[0].forward_passes == 1
@@ -227,7 +231,9 @@ def test_dataset_and_net_changes_reset(stepper):
     small = Net.build(2, (8,), 1, "tanh", seed=1)
     stepper.net = small
     assert stepper.engine.layout.size == 2 * 8 + 8 + 8 + 1 and stepper.engine.iteration == 0
-    assert stepper.best_net.num_params() == small.num_params()
+    assert stepper.best_net is None
+    stepper.run_to_end()
+    assert stepper.best_net is not None and stepper.best_net.num_params() == small.num_params()
 
     engine = stepper.engine
     stepper.net = Net.build(3, (8,), 1, "relu", seed=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -208,3 +209,111 @@ def test_network_that_does_not_fit_the_data_is_refused(lab_data):
         RandomSearch(Net.build(2, (4,), 2), lab_data)
     with pytest.raises(ValueError, match="Net or a torch nn.Module"):
         RandomSearch("net", lab_data)
+
+
+# -- bounded steps (issue 13) ------------------------------------------------------------------
+def _history(search):
+    return [(r.iteration, r.candidate_loss, r.best_loss, r.accepted, r.forward_passes) for r in search.history]
+
+
+@pytest.mark.parametrize("strategy", ["redraw", "keep-best", "perturb"])
+def test_steps_split_over_slices_give_the_same_search(lab_data, strategy, monkeypatch):
+    from mlp_widgets.core import batched
+
+    net = Net.build(2, (16, 16), 1, "relu", init="uniform", seed=1)
+    kwargs = dict(strategy=strategy, batch_size=40, seed=3, epsilon=1e-12, max_iters=4, adapt_sigma=True)
+    whole = RandomSearch(net, lab_data, **kwargs)
+    whole.run()
+    # blocks of 7 candidates, 500 points per unit: a step takes many units
+    monkeypatch.setattr(batched, "THETA_BYTES", 4 * whole.layout.size * 7)
+    monkeypatch.setattr(batched, "SLICE_WORK", 500 * whole.layout.work_per_point)
+    sliced = RandomSearch(net, lab_data, **kwargs)
+    assert sliced._rows == 7
+    calls, partial = 0, 0
+    while not sliced.stopped:
+        finished = sliced.advance(0.0)
+        calls += 1
+        partial += not finished
+        assert 0 <= sliced.step_progress <= 1
+    assert partial > 4 * 6 and calls > 4 * 6
+    # uniform draws are the same in blocks; Gaussian ones only when a batch fits one block
+    if strategy == "perturb":
+        assert _history(sliced) != _history(whole)
+        again = RandomSearch(net, lab_data, **kwargs)
+        again.run()
+        assert _history(again) == _history(sliced)  # fixed blocks: the same search every time
+    else:
+        assert [r.candidate_loss for r in sliced.history] == pytest.approx([r.candidate_loss for r in whole.history])
+        assert [r.accepted for r in sliced.history] == [r.accepted for r in whole.history]
+
+
+def test_a_step_left_unfinished_is_finished_by_step(lab_data, monkeypatch):
+    from mlp_widgets.core import batched
+
+    kwargs = dict(strategy="keep-best", batch_size=50, seed=8, epsilon=1e-12, max_iters=3)
+    whole = RandomSearch(None, lab_data, **kwargs)
+    whole.run()
+    monkeypatch.setattr(batched, "THETA_BYTES", 4 * whole.layout.size * 5)
+    search = RandomSearch(None, lab_data, **kwargs)
+    assert search.advance(0.0) == [] and search.advance(0.0) == []  # a block drawn, then evaluated
+    assert 0 < search.step_progress < 1 and search.iteration == 0
+    record = search.step()
+    assert record == whole.history[0] and search.step_progress == 0
+    search.run()
+    assert search.history == whole.history  # the lab net: the same floats, blocks or not
+    assert torch.equal(search.best_params, whole.best_params)
+
+
+def test_a_gradient_step_too_big_for_one_unit_accumulates_over_blocks_of_points(lab_data, monkeypatch):
+    from mlp_widgets.core import search as search_module
+
+    kwargs = dict(strategy="gradient", seed=2, epsilon=1e-12, max_iters=5, lr=0.05)
+    whole = RandomSearch(None, lab_data, **kwargs)
+    whole.run()
+    monkeypatch.setattr(search_module, "SLICE_WORK", 3 * whole.layout.work_per_point * 600)
+    blocks = RandomSearch(None, lab_data, **kwargs)
+    assert not blocks._use_single and blocks._points_per_unit == 600
+    blocks.advance(0.0)
+    assert 0 < blocks.step_progress < 1  # one block of 600 points of 2500
+    blocks.run()
+    assert [r.candidate_loss for r in blocks.history] == pytest.approx(
+        [r.candidate_loss for r in whole.history], rel=1e-5
+    )
+    assert torch.allclose(blocks.best_params, whole.best_params, rtol=1e-4, atol=1e-7)
+
+
+def test_changing_the_stop_criteria_needs_no_replay_unless_the_past_steps_would_have_stopped(lab_data):
+    kwargs = dict(strategy="keep-best", seed=5, epsilon=1e-12, max_iters=30)
+    search = RandomSearch(None, lab_data, **kwargs)
+    search.run()
+    history = list(search.history)
+    # looser criteria: the search goes on from where it is, as a replay under them would
+    assert search.stops_after(max_iters=60) is None
+    assert search.change_stop(max_iters=60) and not search.stopped and search.history == history
+    search.run()
+    replay = RandomSearch(None, lab_data, **{**kwargs, "max_iters": 60})
+    replay.run()
+    assert search.history == replay.history
+    # a threshold the past steps met earlier: nothing changes, and a fresh search stops where they did
+    eps = history[9].best_loss
+    at = search.stops_after(epsilon=eps)
+    assert at is not None and at <= 10
+    assert not search.change_stop(epsilon=eps) and search.epsilon == 1e-12 and len(search.history) == 60
+    fresh = RandomSearch(None, lab_data, **{**kwargs, "epsilon": eps})
+    fresh.run()
+    assert len(fresh.history) == at and fresh.history == search.history[:at]
+    with pytest.raises(ValueError, match="max_iters"):
+        search.change_stop(max_iters=0)
+
+
+def test_a_race_sliced_finely_equals_one_run_to_the_end(lab_data):
+    from mlp_widgets.core.race import Race, race
+
+    expected = race(200, None, lab_data, batch_size=16, seed=4)
+    contest = Race(200, None, lab_data, batch_size=16, seed=4)
+    slices = 0
+    while not contest.advance(0.0):
+        slices += 1
+    assert slices > 3
+    for strategy, curve in contest.curves().items():
+        assert np.array_equal(curve.best_loss, expected[strategy].best_loss)

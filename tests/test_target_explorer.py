@@ -95,7 +95,7 @@ def test_grid_range_and_points_use_set_grid(explorer):
         ("mu_x", 50.0, "μx must be a number from -10 to 10"),
         ("points", 1, "Points per axis must be a whole number from 2 to 200"),
         ("points", 500, "Points per axis must be a whole number from 2 to 200"),
-        ("hi", -3.0, "The grid start must be below its end"),
+        ("hi", -3.0, "The grid start must be below the grid end"),
         ("lo", 1e6, "The grid start must be a number from -100 to 100"),
     ],
 )
@@ -124,15 +124,18 @@ def test_values_that_overflow_are_refused(explorer):
     assert explorer.dataset.params["variance"] == 50.0
 
 
-def test_setting_the_dataset_from_outside_syncs_controls(explorer):
+def test_the_one_setter_syncs_controls(explorer):
+    from mlp_widgets.config import TargetSpec
+
     ds = make_dataset("saddle", -1.0, 1.0, 30, scale=-2.0)
-    explorer.dataset = ds
+    explorer.set_spec(TargetSpec.of(ds))
+    assert explorer.dataset.target == "saddle" and explorer.dataset.n == 30
     assert explorer.target_dropdown.value == "saddle"
     assert explorer.param_boxes["scale"].value == -2.0
     assert (explorer.lo_box.value, explorer.hi_box.value, explorer.points_box.value) == (-1.0, 1.0, 30)
-    np.testing.assert_allclose(explorer.surface_view.values, ds.grid(ds.ground_truth))
+    np.testing.assert_allclose(explorer.surface_view.values, ds.grid(explorer.dataset.ground_truth))
     assert "-2·(x² − y²)" in explorer.formula.value
-    # controls synced quietly: the next change starts from this dataset
+    # the controls show the spec: the next change starts from it
     explorer.param_boxes["scale"].value = 3.0
     assert explorer.dataset.n == 30 and explorer.dataset.params == {"scale": 3.0}
 

@@ -4,8 +4,9 @@
 shipped inside the package (``mlp_widgets/app/dashboard.ipynb``), so it works
 from an installed package anywhere. The server is safe by default: it listens
 on 127.0.0.1, shows no source code, sends no tracebacks to the page, refuses
-code typed in the browser (Voilà forwards only widget messages to kernels) and
-shuts down the kernels of pages left idle and closed.
+code typed in the browser (Voilà forwards only widget messages to kernels),
+checks every websocket frame before parsing it (:mod:`mlp_widgets.app.guard`)
+and shuts down the kernels of pages left idle and closed.
 
 The same settings live in the repository's ``voila.json`` (standalone Voilà)
 and ``jupyter_config.json`` (Voilà as a Jupyter server extension, on Binder);
@@ -86,6 +87,14 @@ def voila_settings(preheat: int = 0, cull_idle_timeout: int = CULL_IDLE_TIMEOUT)
     return settings
 
 
+def guard_settings() -> dict[str, dict[str, Any]]:
+    """The settings that guard the server against what a client sends (see :mod:`mlp_widgets.app.guard`).
+
+    Kept apart from :func:`voila_settings` so that they name only what guards the server.
+    """
+    return {"Voila": {"kernel_websocket_connection_class": "mlp_widgets.app.guard.GuardedKernelConnection"}}
+
+
 def voila_argv(
     notebook: Path,
     *,
@@ -103,6 +112,8 @@ def voila_argv(
         f"--Voila.open_browser={open_browser}",
     ]
     for section, traits in voila_settings(preheat, cull_idle_timeout).items():
+        argv += [f"--{section}.{name}={value}" for name, value in traits.items()]
+    for section, traits in guard_settings().items():
         argv += [f"--{section}.{name}={value}" for name, value in traits.items()]
     return [*argv, str(notebook)]
 
@@ -265,7 +276,7 @@ def tornado_settings() -> dict[str, Any]:
     it, not in ``Voila.tornado_settings`` (applied afterwards, without effect).
     ``websocket_compression_options`` (``{}``: permessage-deflate with tornado's
     defaults) compresses the kernel websocket: widget-state JSON compresses
-    well, PNG frames hardly (``docs/deploy.md`` has the measured gains and
+    well, image frames hardly (``docs/deploy.md`` has the measured gains and
     cost). The same settings are in
     ``jupyter_config.json`` (``ServerApp.tornado_settings``) for Voilà as a
     server extension.
@@ -281,8 +292,16 @@ def _free_port(ip: str) -> int:
 
 
 def _port_in_use(ip: str, port: int) -> bool:
+    """Whether something listens on ``ip:port``.
+
+    The probe binds with ``SO_REUSEADDR``, as tornado's own listening socket
+    does: connections of a server stopped a moment ago linger in TIME_WAIT for
+    about a minute, and without it a restart (``Restart=on-failure``) was
+    refused with "port already in use" while nothing listened.
+    """
     family = socket.AF_INET6 if ":" in ip else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((ip, port))
         except OSError as error:

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
-from torch.overrides import TorchFunctionMode
 
+from ._guard import CheckerMode, TorchReplaced, call, plain_tensor, restore_torch
 from ._runner import Fail
 
 #: tolerances for float32 results
@@ -25,8 +25,13 @@ def max_abs_error(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def is_close(a: object, b: torch.Tensor, atol: float = ATOL, rtol: float = RTOL) -> bool:
-    """True when ``a`` is a tensor (or number) of ``b``'s shape and close to it; never raises."""
+    """True when ``a`` is a tensor (or number) of ``b``'s shape and close to it; never raises.
+
+    A subclass of ``torch.Tensor`` is never close (its methods could lie).
+    """
     try:
+        if isinstance(a, torch.Tensor):
+            a = plain_tensor(a)
         a = torch.as_tensor(a).detach()
         b = torch.as_tensor(b).detach()
         if a.shape != b.shape:
@@ -36,8 +41,19 @@ def is_close(a: object, b: torch.Tensor, atol: float = ATOL, rtol: float = RTOL)
         return False
 
 
+def _trusted() -> None:
+    """Put back any torch function replaced since the last look, and fail the case if one was."""
+    replaced = restore_torch()
+    if replaced:
+        raise TorchReplaced(replaced)
+
+
 def expect_tensor(out: object, what: str = "forward") -> torch.Tensor:
-    """Return ``out`` if it is a tensor; otherwise :class:`Fail` with a hint."""
+    """Return ``out`` if it is a plain tensor; otherwise :class:`Fail` with a hint.
+
+    A subclass of ``torch.Tensor`` is refused: through ``__torch_function__``
+    or its own ``__eq__`` it could answer every comparison with "equal".
+    """
     if out is None:
         raise Fail(
             f"{what} returned None",
@@ -48,7 +64,13 @@ def expect_tensor(out: object, what: str = "forward") -> torch.Tensor:
             f"{what} returned a {type(out).__name__}, not a torch.Tensor",
             hint="Use torch operations throughout (torch.exp, @, .mean()), not numpy or math, and return the tensor.",
         )
-    return out
+    try:
+        return plain_tensor(out)
+    except TypeError:
+        raise Fail(
+            f"{what} returned a {type(out).__name__}, a subclass of torch.Tensor",
+            hint="Return an ordinary tensor computed with torch operations, not an object of your own tensor class.",
+        ) from None
 
 
 def expect_shape(out: torch.Tensor, expected: tuple[int, ...], mistakes: Sequence[tuple[tuple, str]] = ()) -> None:
@@ -85,7 +107,12 @@ def expect_close(
     ------
     Fail
         With ``max_abs_error`` and a hint when the values differ.
+    TorchReplaced
+        If a function of torch was replaced since the student's code last ran.
     """
+    _trusted()
+    if isinstance(out, torch.Tensor):
+        out = expect_tensor(out, what)
     out_t = torch.as_tensor(out).detach()
     if out_t.shape != expected.shape:
         raise Fail(f"{what}: shape {tuple(out_t.shape)}, expected {tuple(expected.shape)}")
@@ -111,7 +138,7 @@ def expect_close(
     )
 
 
-class TorchCallRecorder(TorchFunctionMode):
+class TorchCallRecorder(CheckerMode):
     """Record every torch function called inside the ``with`` block."""
 
     def __init__(self) -> None:
@@ -123,11 +150,20 @@ class TorchCallRecorder(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
-def calls_any(fn: Callable[[], Any], forbidden: Sequence[Any]) -> list[str]:
-    """Run ``fn`` and return the names of the ``forbidden`` torch functions it called."""
+def calls_any(
+    fn: Callable[..., Any], args: Sequence[Any], forbidden: Sequence[Any], names: tuple[str, ...] = ("x",)
+) -> tuple[list[str], Any]:
+    """Run student code ``fn(*args)`` (through :func:`guard.call <._guard.call>`).
+
+    Returns
+    -------
+    (names, result)
+        The names of the ``forbidden`` torch functions it called, and what it returned.
+    """
     with TorchCallRecorder() as recorder:
-        fn()
-    return [getattr(f, "__qualname__", getattr(f, "__name__", repr(f))) for f in forbidden if f in recorder.called]
+        out = call(fn, *args, names=names)
+    used = [getattr(f, "__qualname__", getattr(f, "__name__", repr(f))) for f in forbidden if f in recorder.called]
+    return used, out
 
 
 def from_torch_nn(obj: object) -> str | None:
@@ -139,3 +175,17 @@ def from_torch_nn(obj: object) -> str | None:
             module = "torch.nn"
         return f"{module}.{getattr(target, '__qualname__', getattr(target, '__name__', '?'))}"
     return None
+
+
+def inputs_unchanged(changes: Sequence[str], hint: str) -> str:
+    """The message of an "input not changed" case, given the changes :func:`guard.call <._guard.call>` saw.
+
+    Raises
+    ------
+    Fail
+        If student code changed a tensor it was handed, in any case of the check.
+    """
+    if changes:
+        shown = "; ".join(changes[:3]) + (f" and {len(changes) - 3} more" if len(changes) > 3 else "")
+        raise Fail(f"your code changed a tensor it was given, in: {shown}", hint=hint)
+    return "no input was changed, in any case of this check"

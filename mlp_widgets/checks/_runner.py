@@ -3,20 +3,42 @@ wrong answer, an exception, a time-out — into a :class:`CaseResult`."""
 
 from __future__ import annotations
 
+import functools
 import os
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import torch
 
 from ..core._validate import check_float
-from ._timeout import CaseTimeout, call_with_time_limit
+from ._guard import TorchReplaced, reset_changes, restore_torch, watching
+from ._timeout import CaseTimeout, call_with_time_limit, forget_stale_timeout
 from .result import CaseResult, CheckResult
 
 #: default time limit of one case, in seconds
 DEFAULT_TIME_LIMIT = 5.0
+
+#: functions of torch found replaced (and put back) when the current check started
+_replaced_at_start: list[str] = []
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(check: F) -> F:
+    """Decorate a ``check_*`` function: torch is put right before the check draws its inputs.
+
+    What was found replaced is reported by :func:`run_check` as a failed first case.
+    """
+
+    @functools.wraps(check)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _replaced_at_start[:] = restore_torch()
+        return check(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class Fail(Exception):  # noqa: N818 - "raise Fail(...)" reads as the verdict
@@ -40,7 +62,7 @@ class Case:
 
 #: (text found in the exception's "Type: message", hint) — checked in order
 GENERIC_HINTS: tuple[tuple[str, str], ...] = (
-    ("NotImplementedError", "This part is not written yet: fill in the code between START and END."),
+    ("NotImplementedError", "This part is not written yet: replace raise NotImplementedError() with your code."),
     ("NoneType", "Something is still None: fill in the code between the START and END markers."),
     ("is not defined", "A variable is used before it is given a value: compute it between the markers."),
     ("referenced before assignment", "A variable is used before it is given a value: compute it between the markers."),
@@ -90,9 +112,43 @@ def hint_for_exception(exc: BaseException, extra: Sequence[tuple[str, str]] = ()
     return "Your code raised an exception: read the message, then print the shapes of the tensors involved."
 
 
+TORCH_REPLACED_HINT = (
+    "Do not assign to torch's functions (torch.allclose = ..., torch.Tensor.__eq__ = ...): "
+    "the check compares with them, so it put the originals back and counts this case as failed."
+)
+
+
+def _failed(case: Case, message: str, hint: str) -> CaseResult:
+    return CaseResult(case.name, False, message, hint=hint, required=case.required)
+
+
+def _escaped(case: Case, exc: BaseException) -> CaseResult:
+    """A ``SystemExit`` or another ``BaseException`` from student code: a failed case, not the end of the check."""
+    if isinstance(exc, SystemExit):
+        return _failed(
+            case,
+            f"your code called sys.exit({exc.code!r}){_where(exc)}",
+            "Remove sys.exit() / exit() / quit(): the check needs your code to return its result.",
+        )
+    return _failed(
+        case,
+        describe_exception(exc),
+        f"Your code raised {type(exc).__name__}, which is not an ordinary Exception: "
+        "raise a ValueError or another Exception subclass instead.",
+    )
+
+
 def _run_case(case: Case, time_limit: float, extra_hints: Sequence[tuple[str, str]]) -> CaseResult:
+    """Run one case; every way it can end becomes a :class:`CaseResult`.
+
+    ``KeyboardInterrupt`` alone goes through: it is the person at the
+    keyboard stopping the check (or code pretending to be them, which then
+    fails loudly rather than passes).
+    """
+    grad_enabled = torch.is_grad_enabled()
     try:
-        outcome = call_with_time_limit(case.run, time_limit)
+        with watching(case.name):
+            outcome = call_with_time_limit(case.run, time_limit)
     except CaseTimeout:
         return CaseResult(
             case.name,
@@ -104,10 +160,19 @@ def _run_case(case: Case, time_limit: float, extra_hints: Sequence[tuple[str, st
         )
     except Fail as fail:
         return CaseResult(case.name, False, fail.message, fail.max_abs_error, fail.hint, case.required)
+    except TorchReplaced as exc:
+        return _failed(case, str(exc), TORCH_REPLACED_HINT)
+    except KeyboardInterrupt:
+        raise
     except Exception as exc:  # the student's code raised: a failed case, never a crash
-        return CaseResult(
-            case.name, False, describe_exception(exc), hint=hint_for_exception(exc, extra_hints), required=case.required
-        )
+        return _failed(case, describe_exception(exc), hint_for_exception(exc, extra_hints))
+    except BaseException as exc:  # SystemExit, GeneratorExit, a student's own BaseException subclass
+        return _escaped(case, exc)
+    finally:
+        replaced = restore_torch()
+        torch.set_grad_enabled(grad_enabled)  # student code (or an interrupted no_grad block) may have turned it off
+    if replaced:  # changed by code the case ran outside guard.call (a constructor, a property)
+        return _failed(case, str(TorchReplaced(replaced)), TORCH_REPLACED_HINT)
     message, error = outcome if isinstance(outcome, tuple) else (outcome, None)
     return CaseResult(case.name, True, message, error, None, case.required)
 
@@ -123,7 +188,9 @@ def run_check(
 
     The global torch random state is saved and restored, warnings raised by
     the student's code are silenced, and after a case hits the time limit the
-    remaining cases are not run (each would likely hang as well).
+    remaining cases are not run (each would likely hang as well). Functions
+    of torch replaced before the check started are put back, and reported as
+    a failed first case.
 
     Raises
     ------
@@ -133,6 +200,12 @@ def run_check(
     time_limit = check_float("time_limit", time_limit, lo=0.0, lo_open=True, hi=600.0)
     results: list[CaseResult] = []
     stuck: str | None = None
+    replaced = [*_replaced_at_start, *restore_torch()]
+    _replaced_at_start.clear()
+    if replaced:
+        message = str(TorchReplaced(replaced)).replace("your code", "code run before the check")
+        results.append(CaseResult("torch's functions are torch's own", False, message, hint=TORCH_REPLACED_HINT))
+    reset_changes()
     with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for case in cases:
@@ -148,6 +221,7 @@ def run_check(
                 )
                 continue
             result = _run_case(case, time_limit, extra_hints)
+            forget_stale_timeout()
             if not result.passed and result.message.startswith("stopped after the time limit"):
                 stuck = case.name
             results.append(result)

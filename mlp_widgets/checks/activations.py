@@ -9,8 +9,17 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ._compare import calls_any, expect_close, expect_shape, expect_tensor, from_torch_nn, max_abs_error
-from ._runner import DEFAULT_TIME_LIMIT, Case, Fail, check_title, run_check
+from ._compare import (
+    calls_any,
+    expect_close,
+    expect_shape,
+    expect_tensor,
+    from_torch_nn,
+    inputs_unchanged,
+    max_abs_error,
+)
+from ._guard import Given, call, changed_inputs
+from ._runner import DEFAULT_TIME_LIMIT, Case, Fail, check_title, guarded, run_check
 from .result import CheckResult
 
 FIXED = torch.tensor([[-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0]])
@@ -45,7 +54,7 @@ def _check_activation(
     reference: Callable[[torch.Tensor], torch.Tensor],
     derivative: Callable[[torch.Tensor], torch.Tensor],
     mistakes: Callable[[torch.Tensor], list],
-    forbidden: list[Any],
+    forbidden: Callable[[], list[Any]],
     torch_name: str,
     overflow_hint: str,
     seed: int,
@@ -54,8 +63,8 @@ def _check_activation(
     gen = torch.Generator().manual_seed(seed)
     x_rand = 3 * torch.randn((6, 5), generator=gen)
 
-    def run(x: torch.Tensor) -> torch.Tensor:
-        return expect_tensor(cls().forward(x))
+    def run(x: torch.Tensor | Given) -> torch.Tensor:
+        return expect_tensor(call(call(cls).forward, x, names=("x",)))
 
     def own_code() -> str:
         name = from_torch_nn(cls)
@@ -63,7 +72,8 @@ def _check_activation(
             raise Fail(
                 f"you passed {name}, torch's own class", hint="You compared torch with torch: pass your own class."
             )
-        used = calls_any(lambda: cls().forward(FIXED.clone()), forbidden)
+        used, out = calls_any(call(cls).forward, [FIXED], forbidden())
+        expect_shape(expect_tensor(out), tuple(FIXED.shape))
         if used:
             raise Fail(
                 f"forward calls {', '.join(used)}",
@@ -72,9 +82,10 @@ def _check_activation(
         return f"forward is your own code (no {torch_name})"
 
     def values(x: torch.Tensor) -> tuple[str, float]:
-        out = run(x.clone())
+        expected = reference(x)
+        out = run(x)
         expect_shape(out, tuple(x.shape))
-        return expect_close(out, reference(x), mistakes(x))
+        return expect_close(out, expected, mistakes(x))
 
     def shapes() -> str:
         seen = []
@@ -85,7 +96,7 @@ def _check_activation(
         return "element-wise: " + ", ".join(seen)
 
     def extreme() -> tuple[str, float]:
-        out = run(EXTREME.clone())
+        out = run(EXTREME)
         expect_shape(out, tuple(EXTREME.shape))
         if not torch.isfinite(out).all():
             raise Fail(f"inputs ±30, ±100 gave {out.tolist()}", hint=overflow_hint)
@@ -93,7 +104,7 @@ def _check_activation(
 
     def gradients() -> tuple[str, float]:
         x = x_rand.clone().requires_grad_()
-        out = run(x)
+        out = run(Given(x))
         if not out.requires_grad:
             raise Fail(
                 "the output does not require grad, so autograd cannot reach x",
@@ -110,7 +121,7 @@ def _check_activation(
         return "sum(y).backward() gives the right derivative", err
 
     def float32() -> str:
-        out = run(x_rand.clone())
+        out = run(x_rand)
         if out.dtype != torch.float32:
             raise Fail(
                 f"float32 input gave a {out.dtype} output", hint="Use torch functions on x; avoid numpy and float64."
@@ -118,15 +129,11 @@ def _check_activation(
         return "float32 in, float32 out"
 
     def input_unchanged() -> str:
-        x = x_rand.clone()
-        cls().forward(x)
-        if not torch.equal(x, x_rand):
-            raise Fail(
-                "forward changed its input x",
-                hint="forward must not modify x in place (x[x < 0] = 0, x.clamp_(...), x *= ...): return a new tensor.",
-                max_abs_error=max_abs_error(x, x_rand),
-            )
-        return "x is unchanged after forward"
+        run(x_rand)
+        return inputs_unchanged(
+            changed_inputs(),
+            "forward must not modify x in place (x[x < 0] = 0, x.clamp_(...), x *= ...): return a new tensor.",
+        )
 
     cases = [
         Case("your own code, not torch's", own_code),
@@ -141,6 +148,7 @@ def _check_activation(
     return run_check(check_title(check_name, cls), cases, time_limit=time_limit)
 
 
+@guarded
 def check_relu(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIMIT) -> CheckResult:
     """Check a student's ``ReLU`` class: ``cls().forward(x) == max(0, x)`` element-wise.
 
@@ -156,10 +164,10 @@ def check_relu(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIM
     return _check_activation(
         "check_relu",
         cls,
-        torch.relu,
+        lambda x: torch.relu(x),  # looked up when used: torch is put right by then
         lambda x: (x > 0).to(x.dtype),
         _relu_mistakes,
-        [torch.relu, torch.Tensor.relu, F.relu],
+        lambda: [torch.relu, torch.Tensor.relu, F.relu],
         "torch.relu / nn.ReLU",
         "ReLU should never overflow: return max(0, x) without exp or division.",
         seed,
@@ -167,6 +175,7 @@ def check_relu(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIM
     )
 
 
+@guarded
 def check_sigmoid(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIMIT) -> CheckResult:
     """Check a student's ``Sigmoid`` class: ``cls().forward(x) == 1 / (1 + exp(-x))`` element-wise.
 
@@ -182,10 +191,10 @@ def check_sigmoid(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_
     return _check_activation(
         "check_sigmoid",
         cls,
-        torch.sigmoid,
+        lambda x: torch.sigmoid(x),  # looked up when used: torch is put right by then
         lambda x: torch.sigmoid(x) * (1 - torch.sigmoid(x)),
         _sigmoid_mistakes,
-        [torch.sigmoid, torch.Tensor.sigmoid, torch.special.expit, F.sigmoid],
+        lambda: [torch.sigmoid, torch.Tensor.sigmoid, torch.special.expit, F.sigmoid],
         "torch.sigmoid / nn.Sigmoid",
         "exp(x) overflows to inf for large x, and inf/inf is nan: write 1 / (1 + exp(-x)).",
         seed,

@@ -7,8 +7,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core import Linear as CoreLinear
-from ._compare import calls_any, expect_close, expect_shape, expect_tensor, from_torch_nn, max_abs_error
-from ._runner import DEFAULT_TIME_LIMIT, Case, Fail, check_title, run_check
+from ._compare import (
+    calls_any,
+    expect_close,
+    expect_shape,
+    expect_tensor,
+    from_torch_nn,
+    inputs_unchanged,
+    max_abs_error,
+)
+from ._guard import Given, call, changed_inputs
+from ._runner import DEFAULT_TIME_LIMIT, Case, Fail, check_title, guarded, run_check
 from .result import CheckResult
 
 W_DOT_X = "did you compute W·x instead of x·W?"
@@ -40,6 +49,7 @@ def _linear_mistakes(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> list:
     return mistakes
 
 
+@guarded
 def check_linear(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIMIT) -> CheckResult:
     """Check a student's ``Linear`` class written as in the lab.
 
@@ -64,11 +74,18 @@ def check_linear(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_L
     """
     n_in, n_out = 3, 4
     gen = torch.Generator().manual_seed(seed)
+    # every call into the student's code gets copies (guard.call): these stay as drawn
     x_rand = 2 * torch.rand((7, n_in), generator=gen) - 1
     x_fixed, w_fixed, b_fixed = _fixed()
 
+    def new(a: int, b: int) -> object:
+        return call(cls, a, b)
+
+    def forward(layer: object, x: torch.Tensor) -> torch.Tensor:
+        return expect_tensor(call(layer.forward, x, names=("x",)))
+
     def with_params(w: torch.Tensor, b: torch.Tensor) -> object:
-        layer = cls(w.shape[0], w.shape[1])
+        layer = new(w.shape[0], w.shape[1])
         layer.weight, layer.bias = w.clone(), b.clone()
         return layer
 
@@ -79,7 +96,8 @@ def check_linear(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_L
                 f"you passed {name}, torch's own class", hint="You compared torch with torch: pass your own class."
             )
         layer = with_params(w_fixed, b_fixed)
-        used = calls_any(lambda: layer.forward(x_fixed), [F.linear])
+        used, out = calls_any(layer.forward, [x_fixed], [F.linear])
+        expect_tensor(out)
         if used:
             raise Fail(
                 f"forward calls {', '.join(used)}",
@@ -88,7 +106,7 @@ def check_linear(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_L
         return "forward is your own code (no nn.Linear / F.linear)"
 
     def param_shapes() -> str:
-        layer = cls(n_in, n_out)
+        layer = new(n_in, n_out)
         w, b = expect_tensor(layer.weight, "weight"), expect_tensor(layer.bias, "bias")
         if tuple(w.shape) == (n_out, n_in):
             raise Fail(
@@ -106,9 +124,9 @@ def check_linear(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_L
 
     def init_draws() -> tuple[str, float]:
         torch.manual_seed(seed)
-        layer = cls(n_in, n_out)
-        torch.manual_seed(seed)
         ref = CoreLinear(n_in, n_out)
+        torch.manual_seed(seed)
+        layer = new(n_in, n_out)
         w, b = expect_tensor(layer.weight, "weight"), expect_tensor(layer.bias, "bias")
         if w.shape != ref.weight.shape or b.shape != ref.bias.shape:
             raise Fail("cannot compare: weight or bias has the wrong shape", hint="Fix the parameter shapes first.")
@@ -123,22 +141,24 @@ def check_linear(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_L
         return "same seed, same numbers as the lab's init_params()", err
 
     def shape_for(batch: int) -> str:
-        out = expect_tensor(cls(n_in, n_out).forward(x_rand[:batch]))
+        out = forward(new(n_in, n_out), x_rand[:batch])
         expect_shape(
             out, (batch, n_out), [((n_out, batch), f"output is {(n_out, batch)}, expected {(batch, n_out)}: {W_DOT_X}")]
         )
         return f"input {(batch, n_in)} → output {tuple(out.shape)}"
 
     def fixed_values() -> tuple[str, float]:
-        out = expect_tensor(with_params(w_fixed, b_fixed).forward(x_fixed))
-        expect_shape(out, (2, n_out), [((n_out, 2), f"output is {(n_out, 2)}, expected {(2, n_out)}: {W_DOT_X}")])
         torch_layer = nn.Linear(n_in, n_out)
-        torch_layer.weight, torch_layer.bias = nn.Parameter(w_fixed.T), nn.Parameter(b_fixed)
-        return expect_close(out, torch_layer(x_fixed).detach(), _linear_mistakes(x_fixed, w_fixed, b_fixed))
+        torch_layer.weight, torch_layer.bias = nn.Parameter(w_fixed.T.clone()), nn.Parameter(b_fixed.clone())
+        expected = torch_layer(x_fixed).detach()
+        out = forward(with_params(w_fixed, b_fixed), x_fixed)
+        expect_shape(out, (2, n_out), [((n_out, 2), f"output is {(n_out, 2)}, expected {(2, n_out)}: {W_DOT_X}")])
+        return expect_close(out, expected, _linear_mistakes(x_fixed, w_fixed, b_fixed))
 
     def copied_into_nn_linear(n_out_: int) -> tuple[str, float]:
-        layer = cls(n_in, n_out_)
+        layer = new(n_in, n_out_)
         w, b = expect_tensor(layer.weight, "weight"), expect_tensor(layer.bias, "bias")
+        w, b = w.detach().clone(), b.detach().clone()  # the student's forward cannot reach these copies
         k = n_in
         if tuple(w.shape) != (k, n_out_):
             raise Fail(
@@ -147,14 +167,15 @@ def check_linear(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_L
             )
         x = 2 * torch.rand((7, k), generator=torch.Generator().manual_seed(seed + 1)) - 1
         torch_layer = nn.Linear(k, n_out_)
-        torch_layer.weight, torch_layer.bias = nn.Parameter(w.detach().T.clone()), nn.Parameter(b.detach().clone())
-        out = expect_tensor(layer.forward(x))
+        torch_layer.weight, torch_layer.bias = nn.Parameter(w.T.clone()), nn.Parameter(b.clone())
+        expected = torch_layer(x).detach()
+        out = forward(layer, x)
         expect_shape(out, (7, n_out_), [((n_out_, 7), f"output is {(n_out_, 7)}, expected {(7, n_out_)}: {W_DOT_X}")])
-        return expect_close(out, torch_layer(x).detach(), _linear_mistakes(x, w.detach(), b.detach()))
+        return expect_close(out, expected, _linear_mistakes(x, w, b))
 
     def bias_broadcast() -> tuple[str, float]:
         x = x_rand[:5]
-        out = expect_tensor(with_params(torch.zeros(n_in, n_out), b_fixed).forward(x))
+        out = forward(with_params(torch.zeros(n_in, n_out), b_fixed), x)
         expect_shape(out, (5, n_out), [((n_out, 5), f"output is {(n_out, 5)}, expected {(5, n_out)}: {W_DOT_X}")])
         mistakes = [(lambda: torch.zeros(5, n_out), MISSING_BIAS)]
         msg, err = expect_close(out, b_fixed.expand(5, n_out), mistakes, what="rows")
@@ -163,9 +184,9 @@ def check_linear(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_L
     def gradients() -> tuple[str, float]:
         x = x_fixed.clone().requires_grad_()
         w, b = w_fixed.clone().requires_grad_(), b_fixed.clone().requires_grad_()
-        layer = cls(n_in, n_out)
+        layer = new(n_in, n_out)
         layer.weight, layer.bias = w, b
-        out = expect_tensor(layer.forward(x))
+        out = expect_tensor(call(layer.forward, Given(x)))
         if not out.requires_grad:
             raise Fail(
                 "the output does not require grad, so autograd cannot reach x, W or b",
@@ -195,8 +216,8 @@ def check_linear(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_L
         return "sum(y).backward() gives the right gradients of x, weight and bias"
 
     def float32() -> str:
-        layer = cls(n_in, n_out)
-        out = expect_tensor(layer.forward(x_rand))
+        layer = new(n_in, n_out)
+        out = forward(layer, x_rand)
         if out.dtype != torch.float32:
             weight_dtype = getattr(layer.weight, "dtype", None)
             raise Fail(
@@ -206,15 +227,10 @@ def check_linear(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_L
         return "float32 in, float32 out"
 
     def input_unchanged() -> str:
-        x = x_rand.clone()
-        cls(n_in, n_out).forward(x)
-        if not torch.equal(x, x_rand):
-            raise Fail(
-                "forward changed its input x",
-                hint="forward must not modify x in place (no x += ..., x @= ...): compute a new tensor y.",
-                max_abs_error=max_abs_error(x, x_rand),
-            )
-        return "x is unchanged after forward"
+        forward(new(n_in, n_out), x_rand)
+        return inputs_unchanged(
+            changed_inputs(), "forward must not modify x in place (no x += ..., x @= ...): compute a new tensor y."
+        )
 
     cases = [
         Case("your own code, not torch's", own_code),

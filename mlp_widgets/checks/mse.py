@@ -8,8 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._compare import calls_any, expect_close, from_torch_nn, is_close, max_abs_error
-from ._runner import DEFAULT_TIME_LIMIT, Case, Fail, check_title, run_check
+from ._compare import calls_any, expect_close, expect_tensor, from_torch_nn, inputs_unchanged, is_close, max_abs_error
+from ._guard import Given, TorchReplaced, call, changed_inputs
+from ._runner import DEFAULT_TIME_LIMIT, Case, Fail, check_title, guarded, run_check
 from .result import CheckResult
 
 N_TIMES = "loss is n times too big: did you sum instead of taking the mean?"
@@ -41,7 +42,9 @@ def _mistakes(y: torch.Tensor, h: torch.Tensor) -> list:
 def _number(out: object) -> torch.Tensor:
     """The loss as a 0-dim float64 tensor; :class:`Fail` if it is not one number."""
     if out is None:
-        raise Fail("the loss is None", hint="Assign loss = ... between the markers; the function returns it.")
+        raise Fail("the loss is None", hint="Compute loss = ... in your function and return it.")
+    if isinstance(out, torch.Tensor):
+        out = expect_tensor(out, "the loss")
     try:
         t = torch.as_tensor(out).detach()
     except Exception as exc:
@@ -54,6 +57,7 @@ def _number(out: object) -> torch.Tensor:
     return t.reshape(())
 
 
+@guarded
 def check_mse(fn: Callable, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIMIT) -> CheckResult:
     """Check a student's MSE function ``fn(y, hat_y) = mean((y - hat_y)²)``.
 
@@ -70,30 +74,38 @@ def check_mse(fn: Callable, *, seed: int = 0, time_limit: float = DEFAULT_TIME_L
     y_fixed, h_fixed = torch.tensor([1.0, 2.0, 3.0, 4.0]), torch.tensor([1.5, 2.0, 2.0, 6.0])
     y_rand, h_rand = torch.randn((8, 3), generator=gen), torch.randn((8, 3), generator=gen)
 
+    def loss(y: torch.Tensor, h: torch.Tensor | Given) -> object:
+        return call(fn, y, h, names=("y", "hat_y"))
+
     def value(y: torch.Tensor, h: torch.Tensor) -> tuple[str, float]:
-        out = _number(fn(y.clone(), h.clone()))
-        return expect_close(out, nn.MSELoss()(h, y), _mistakes(y, h), what="loss")
+        expected = nn.MSELoss()(h, y)
+        out = _number(loss(y, h))
+        return expect_close(out, expected, _mistakes(y, h), what="loss")
 
     def own_code() -> str:
         name = from_torch_nn(fn)
         if name is not None:
             raise Fail(f"you passed {name}, torch's own loss", hint=TORCH_WITH_TORCH)
-        used = calls_any(lambda: fn(y_fixed.clone(), h_fixed.clone()), [F.mse_loss])
+        used, out = calls_any(fn, [y_fixed, h_fixed], [F.mse_loss], names=("y", "hat_y"))
+        _number(out)
         if used:
             raise Fail(f"your function calls {', '.join(used)}", hint=TORCH_WITH_TORCH)
         return "the loss is your own code (no nn.MSELoss / F.mse_loss)"
 
     def is_mean() -> tuple[str, float]:
         y, h = torch.zeros(1000), torch.full((1000,), 0.5)
-        out = _number(fn(y, h))
+        out = _number(loss(y, h))
         message, err = expect_close(out, torch.tensor(0.25), _mistakes(y, h), what="loss")
         return "1000 errors of 0.5 give 0.25", err
 
     def lab_shapes() -> str:
         y, h = torch.linspace(0, 1, 50), torch.linspace(0, 1, 50).reshape(50, 1) + 0.1
         right = torch.tensor(0.01)
+        _number(loss(y_fixed, h_fixed))  # refusing the lab's shapes counts only from code that computes a loss
         try:
-            out = fn(y, h)
+            out = loss(y, h)
+        except TorchReplaced:
+            raise
         except Exception as exc:
             return f"refused shapes (50,) and (50, 1) with {type(exc).__name__} — good"
         out = _number(out)
@@ -113,7 +125,7 @@ def check_mse(fn: Callable, *, seed: int = 0, time_limit: float = DEFAULT_TIME_L
         raise Fail("(50,) with (50, 1) gave a wrong loss", hint=hint, max_abs_error=max_abs_error(out, right))
 
     def tensor_out() -> str:
-        out = fn(y_rand.clone(), h_rand.clone())
+        out = loss(y_rand, h_rand)
         _number(out)
         if not isinstance(out, torch.Tensor):
             raise Fail(
@@ -129,7 +141,7 @@ def check_mse(fn: Callable, *, seed: int = 0, time_limit: float = DEFAULT_TIME_L
 
     def gradients() -> tuple[str, float]:
         h = h_rand.clone().requires_grad_()
-        out = fn(y_rand.clone(), h)
+        out = loss(y_rand, Given(h))
         _number(out)
         if not isinstance(out, torch.Tensor) or not out.requires_grad:
             raise Fail("the loss is cut off from autograd", hint="Do not use .item(), float(), numpy or .detach().")
@@ -141,12 +153,9 @@ def check_mse(fn: Callable, *, seed: int = 0, time_limit: float = DEFAULT_TIME_L
             raise Fail("the gradient with respect to hat_y is wrong", hint=N_TIMES, max_abs_error=err)
         return "loss.backward() gives 2(ŷ - y)/n", err
 
-    def inputs_unchanged() -> str:
-        y, h = y_rand.clone(), h_rand.clone()
-        fn(y, h)
-        if not (torch.equal(y, y_rand) and torch.equal(h, h_rand)):
-            raise Fail("the loss changed its inputs", hint="Do not modify y or hat_y in place (no -=, **= or pow_).")
-        return "y and hat_y are unchanged"
+    def unchanged() -> str:
+        _number(loss(y_rand, h_rand))
+        return inputs_unchanged(changed_inputs(), "Do not modify y or hat_y in place (no -=, **= or pow_).")
 
     cases = [
         Case("your own code, not torch's", own_code),
@@ -155,7 +164,7 @@ def check_mse(fn: Callable, *, seed: int = 0, time_limit: float = DEFAULT_TIME_L
         Case("a mean, not a sum (n = 1000)", is_mean),
         Case("returns a 0-dim float32 tensor", tensor_out),
         Case("gradients flow to hat_y", gradients),
-        Case("inputs not changed", inputs_unchanged),
+        Case("inputs not changed", unchanged),
         Case("the lab's shapes: target (n,), prediction (n, 1)", lab_shapes, required=False),
     ]
     return run_check(check_title("check_mse", fn), cases, time_limit=time_limit, extra_hints=HINTS)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import torch
 
 from ..core import Net as CoreNet
 from ..core import to_torch
-from ._compare import expect_close, expect_shape, expect_tensor, max_abs_error
-from ._runner import DEFAULT_TIME_LIMIT, Case, Fail, check_title, run_check
+from ._compare import expect_close, expect_shape, expect_tensor, inputs_unchanged, max_abs_error
+from ._guard import Given, call, changed_inputs
+from ._runner import DEFAULT_TIME_LIMIT, Case, Fail, check_title, guarded, run_check
 from .result import CheckResult
 
 HINTS = (
@@ -49,6 +51,7 @@ def _core(n_in: int, hidden: Sequence[int], n_out: int, acts: Sequence[str], see
     return CoreNet.build(n_in, list(hidden), n_out, list(acts), seed=seed)
 
 
+@guarded
 def check_net(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIMIT) -> CheckResult:
     """Check a student's ``Net`` class: ``cls(layers).forward(x)`` runs every layer in order.
 
@@ -67,14 +70,16 @@ def check_net(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIMI
     gen = torch.Generator().manual_seed(seed)
     x3 = 2 * torch.rand((2, 3), generator=gen) - 1
 
-    def run(core: CoreNet, x: torch.Tensor, log: list[int] | None = None) -> torch.Tensor:
-        return expect_tensor(cls(_lab_layers(core, log)).forward(x))
+    def run(core: CoreNet, x: torch.Tensor | Given, log: list[int] | None = None) -> torch.Tensor:
+        """The student's net on layers wrapping a copy of ``core``: what it does to them cannot reach ``core``."""
+        net = call(cls, _lab_layers(copy.deepcopy(core), log))
+        return expect_tensor(call(net.forward, x, names=("x",)))
 
     def compare_depth(core: CoreNet, x: torch.Tensor) -> tuple[str, float]:
         log: list[int] = []
+        expected = to_torch(core)(x).detach()
         out = run(core, x, log)
         n = len(core.layers)
-        expected = to_torch(core)(x).detach()
         partial, shape_mistakes = x, []
         for k, layer in enumerate(core.layers[:-1], start=1):
             partial = layer.forward(partial)
@@ -100,11 +105,12 @@ def check_net(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIMI
 
     def keeps_layers() -> str:
         layers = _lab_layers(_core(3, [5], 1, ["relu"], seed))
-        net = cls(layers)
+        net = call(cls, layers)
         got = list(getattr(net, "layers", None) or [])
         if got != layers:
             raise Fail("net.layers is not the list passed in", hint="Keep the list as self.layers = layers.")
-        return "net.layers holds the 3 layers in order"
+        expect_tensor(call(net.forward, x3, names=("x",)))  # credit for forward, which is the task, not for __init__
+        return "net.layers holds the 3 layers in order, and forward returns a tensor"
 
     def order() -> tuple[str, float]:
         log: list[int] = []
@@ -114,7 +120,7 @@ def check_net(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIMI
             _ForwardOnly(_Affine(-1.0, 0.5), log, 2),
         ]
         x = torch.tensor([[1.0, -2.0]])
-        out = expect_tensor(cls(layers).forward(x))
+        out = expect_tensor(call(call(cls, layers).forward, x, names=("x",)))
         expected = -((2 * x + 1) + 3) + 0.5
         mistakes = [
             (
@@ -147,7 +153,7 @@ def check_net(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIMI
     def gradients() -> tuple[str, float]:
         core = _core(3, [5], 1, ["sigmoid"], seed)
         x = x3.clone().requires_grad_()
-        out = run(core, x)
+        out = run(core, Given(x))
         if not out.requires_grad:
             raise Fail("the output does not require grad", hint="Do not use .detach(), .item() or .numpy() in forward.")
         out.sum().backward()
@@ -163,7 +169,7 @@ def check_net(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIMI
         return "sum(y).backward() gives the same gradient of x as torch", err
 
     def float32() -> str:
-        out = run(_core(3, [5], 1, ["relu"], seed), x3.clone())
+        out = run(_core(3, [5], 1, ["relu"], seed), x3)
         if out.dtype != torch.float32:
             raise Fail(
                 f"float32 input gave a {out.dtype} output", hint="Do not convert x; pass it to the layers as it is."
@@ -171,11 +177,8 @@ def check_net(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIMI
         return "float32 in, float32 out"
 
     def input_unchanged() -> str:
-        x = x3.clone()
-        run(_core(3, [5], 1, ["relu"], seed), x)
-        if not torch.equal(x, x3):
-            raise Fail("forward changed its input x", hint="Reassign x = layer.forward(x); never modify x in place.")
-        return "x is unchanged after forward"
+        run(_core(3, [5], 1, ["relu"], seed), x3)
+        return inputs_unchanged(changed_inputs(), "Reassign x = layer.forward(x); never modify x in place.")
 
     cases = [
         Case("keeps the layers in .layers", keeps_layers),

@@ -43,6 +43,18 @@ class CaseResult:
         return "FAIL" if self.required else "warn"
 
 
+class CheckFailed(AssertionError):  # noqa: N818 - reads as the verdict
+    """Raised by :meth:`CheckResult.assert_passed`.
+
+    An ``AssertionError``, so nbgrader (or any test runner) counts the test
+    cell as failed; in a notebook it shows as one sentence instead of a
+    traceback — the panel above it already says what went wrong.
+    """
+
+    def _render_traceback_(self) -> list[str]:  # IPython's hook for a custom traceback
+        return [f"{type(self).__name__}: {self}"]
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """All cases of one check, e.g. ``check_linear(Linear)``.
@@ -71,6 +83,18 @@ class CheckResult:
 
     def __bool__(self) -> bool:
         return self.passed
+
+    def assert_passed(self) -> None:
+        """Raise :class:`CheckFailed` unless every required case passed (the grader's test).
+
+        Raises
+        ------
+        CheckFailed
+            Naming the check and the first failed case.
+        """
+        if not self.passed:
+            first = self.failures[0]
+            raise CheckFailed(f"{self.summary()} — first failure: {first.name}: {first.message}")
 
     def case(self, name: str) -> CaseResult:
         """Return the case called ``name``.

@@ -28,8 +28,9 @@ from torch import nn
 
 from ..core import TorchNet as CoreTorchNet
 from ..core import make_dataset
-from ._compare import max_abs_error
-from ._runner import DEFAULT_TIME_LIMIT, Case, Fail, check_title, run_check
+from ._compare import expect_tensor, max_abs_error
+from ._guard import call, plain_tensor
+from ._runner import DEFAULT_TIME_LIMIT, Case, Fail, check_title, guarded, run_check
 from .result import CheckResult
 
 NOT_BEST = (
@@ -59,20 +60,30 @@ def _counting_net_class() -> type[nn.Module]:
     return CountingTorchNet
 
 
-def _mse(net: nn.Module, nodes: torch.Tensor, target: torch.Tensor) -> float:
+def _predict(net: nn.Module, nodes: torch.Tensor) -> torch.Tensor:
+    """``net(nodes)``: the returned network may be the student's own module, so it runs as student code."""
     with torch.no_grad():
-        return float(((net(nodes).reshape(-1) - target) ** 2).mean())
+        return expect_tensor(call(net, nodes), "the returned network")
+
+
+def _mse(net: nn.Module, nodes: torch.Tensor, target: torch.Tensor) -> float:
+    return float(((_predict(net, nodes).reshape(-1) - target) ** 2).mean())
 
 
 def _broadcast_mse(net: nn.Module, nodes: torch.Tensor, target: torch.Tensor) -> float:
-    with torch.no_grad():
-        return float(((net(nodes) - target) ** 2).mean())
+    return float(((_predict(net, nodes) - target) ** 2).mean())
+
+
+def _as_float(value: object) -> float:
+    """``float(value)``, refusing a tensor subclass (its ``__float__`` could say anything)."""
+    return float(plain_tensor(value) if isinstance(value, torch.Tensor) else value)
 
 
 def _same(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-12 + 1e-5 * abs(b)
 
 
+@guarded
 def check_random_search(fn: Callable, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIMIT) -> CheckResult:
     """Check a student's random-search loop ``fn(net, nodes, ground_truth, epsilon, max_iters, seed)``.
 
@@ -99,7 +110,7 @@ def check_random_search(fn: Callable, *, seed: int = 0, time_limit: float = DEFA
     def run(epsilon: float, max_iters: int, run_seed: int = seed) -> tuple[nn.Module, list[float], int]:
         net = fresh()
         net_cls.calls = 0
-        out = fn(net, nodes.clone(), target.clone(), epsilon, max_iters, run_seed)
+        out = call(fn, net, nodes, target, epsilon, max_iters, run_seed, names=("net", "nodes", "ground_truth"))
         calls = net_cls.calls
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             raise Fail(
@@ -112,7 +123,7 @@ def check_random_search(fn: Callable, *, seed: int = 0, time_limit: float = DEFA
                 hint="Return the network itself, not its loss.",
             )
         try:
-            losses = [float(v) for v in losses]
+            losses = [_as_float(v) for v in losses]
         except Exception as exc:
             raise Fail("losses is not a list of numbers", hint="Append float(loss) once per evaluation.") from exc
         if not losses:
@@ -198,7 +209,7 @@ def check_random_search(fn: Callable, *, seed: int = 0, time_limit: float = DEFA
                 f"the starting loss {start:.3g} is already ≤ ε, yet {len(losses) - 1} update(s) ran",
                 hint="Test the loss before updating: while loss > epsilon and iter_num < max_iters.",
             )
-        err = max_abs_error(best(nodes).detach(), fresh()(nodes).detach())
+        err = max_abs_error(_predict(best, nodes), fresh()(nodes).detach())
         if err > 1e-6:
             raise Fail(
                 "no update ran but the returned network changed", hint="Return the network as given.", max_abs_error=err

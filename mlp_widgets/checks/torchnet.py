@@ -9,8 +9,9 @@ from torch import nn
 from ..core import Net as CoreNet
 from ..core import TorchNet as CoreTorchNet
 from ..core import to_torch
-from ._compare import expect_close, expect_shape, expect_tensor, from_torch_nn, max_abs_error
-from ._runner import DEFAULT_TIME_LIMIT, Case, Fail, check_title, run_check
+from ._compare import expect_close, expect_shape, expect_tensor, from_torch_nn, inputs_unchanged, max_abs_error
+from ._guard import call, changed_inputs
+from ._runner import DEFAULT_TIME_LIMIT, Case, Fail, check_title, guarded, run_check
 from .result import CheckResult
 
 NAMES = ("layer1", "relu", "layer2")
@@ -28,13 +29,14 @@ def _children(model: nn.Module) -> str:
 
 
 def _copy_like_the_lab(model: nn.Module, core: CoreNet) -> None:
-    """The lab's cell: load our Net's weights into the torch network, transposed."""
-    model.layer1.weight = nn.Parameter(core.layers[0].weight.t())
-    model.layer1.bias = nn.Parameter(core.layers[0].bias)
-    model.layer2.weight = nn.Parameter(core.layers[2].weight.t())
-    model.layer2.bias = nn.Parameter(core.layers[2].bias)
+    """The lab's cell: load our Net's weights into the torch network, transposed (copies, so ``core`` stays as it is)."""
+    model.layer1.weight = nn.Parameter(core.layers[0].weight.t().clone())
+    model.layer1.bias = nn.Parameter(core.layers[0].bias.clone())
+    model.layer2.weight = nn.Parameter(core.layers[2].weight.t().clone())
+    model.layer2.bias = nn.Parameter(core.layers[2].bias.clone())
 
 
+@guarded
 def check_torchnet(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME_LIMIT) -> CheckResult:
     """Check a student's ``TorchNet``: an ``nn.Module`` built as ``cls(N_in, hidden_dim, N_out)``
     with children ``layer1`` (``nn.Linear``), ``relu`` (``nn.ReLU``), ``layer2`` (``nn.Linear``),
@@ -52,13 +54,19 @@ def check_torchnet(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME
     gen = torch.Generator().manual_seed(seed)
     x = 2 * torch.rand((4, 3), generator=gen) - 1
 
+    def new(*sizes: int) -> nn.Module:
+        return call(cls, *sizes)
+
+    def run(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
+        return expect_tensor(call(model, inputs, names=("x",)))
+
     def is_module() -> str:
         name = from_torch_nn(cls)
         if name is not None:
             raise Fail(
                 f"you passed {name}, torch's own class", hint="You compared torch with torch: pass your own class."
             )
-        model = cls(3, 5, 1)
+        model = new(3, 5, 1)
         if not isinstance(model, nn.Module):
             raise Fail(
                 f"TorchNet(3, 5, 1) is a {type(model).__name__}, not an nn.Module",
@@ -67,7 +75,7 @@ def check_torchnet(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME
         return "TorchNet(3, 5, 1) is an nn.Module"
 
     def attributes() -> str:
-        model = cls(3, 5, 1)
+        model = new(3, 5, 1)
         kinds = {"layer1": nn.Linear, "relu": nn.ReLU, "layer2": nn.Linear}
         for name, kind in kinds.items():
             child = getattr(model, name, None)
@@ -80,7 +88,7 @@ def check_torchnet(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME
         return "layer1: nn.Linear, relu: nn.ReLU, layer2: nn.Linear"
 
     def sizes() -> str:
-        model = cls(3, 5, 1)
+        model = new(3, 5, 1)
         got = [
             (model.layer1.in_features, model.layer1.out_features),
             (model.layer2.in_features, model.layer2.out_features),
@@ -95,9 +103,9 @@ def check_torchnet(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME
 
     def creation_order() -> tuple[str, float]:
         torch.manual_seed(999)
-        model = cls(2, 25, 1)
-        torch.manual_seed(999)
         ref = CoreTorchNet(2, 25, 1)
+        torch.manual_seed(999)
+        model = new(2, 25, 1)
         ours, theirs = model.state_dict(), ref.state_dict()
         if set(ours) != set(theirs):
             raise Fail(
@@ -114,20 +122,21 @@ def check_torchnet(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME
         return "torch.manual_seed(999) gives the lab's initial weights", err
 
     def shapes() -> str:
-        model = cls(3, 5, 1)
+        model = new(3, 5, 1)
         seen = []
         for batch in (1, 6):
-            out = expect_tensor(model(torch.zeros(batch, 3)))
+            out = run(model, torch.zeros(batch, 3))
             expect_shape(out, (batch, 1), [((batch, 5), "The output has hidden_dim columns: apply layer2 after relu.")])
             seen.append(f"{(batch, 3)} → {tuple(out.shape)}")
         return ", ".join(seen)
 
     def equals_core() -> tuple[str, float]:
         core = CoreNet.build(3, [5], 1, "relu", seed=seed)
-        model = cls(3, 5, 1)
-        _copy_like_the_lab(model, core)
-        out = expect_tensor(model(x))
         ref = to_torch(core)
+        expected, expected_core = ref(x).detach(), core.forward(x)
+        model = new(3, 5, 1)
+        _copy_like_the_lab(model, core)
+        out = run(model, x)
         expect_shape(out, (4, 1), [((4, 5), "The output has hidden_dim columns: apply layer2 after relu.")])
         l1, l2 = ref[0], ref[2]
         mistakes = [
@@ -137,16 +146,16 @@ def check_torchnet(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME
                 "An extra ReLU after layer2: the lab's network ends with layer2.",
             ),
         ]
-        message, err = expect_close(out, ref(x).detach(), mistakes)
-        if max_abs_error(out, core.forward(x)) > 1e-5:
+        message, err = expect_close(out, expected, mistakes)
+        if max_abs_error(out, expected_core) > 1e-5:
             raise Fail(
                 "the output differs from our Net's", hint="forward is layer2(relu(layer1(x))).", max_abs_error=err
             )
         return "after copying weight.t() as in the lab, output equals the Net's and torch's", err
 
     def gradients() -> str:
-        model = cls(3, 5, 1)
-        expect_tensor(model(x)).sum().backward()
+        model = new(3, 5, 1)
+        run(model, x).sum().backward()
         missing = [name for name, p in model.named_parameters() if p.grad is None]
         if missing or not list(model.parameters()):
             raise Fail(
@@ -156,19 +165,14 @@ def check_torchnet(cls: type, *, seed: int = 0, time_limit: float = DEFAULT_TIME
         return "every parameter gets a gradient"
 
     def float32() -> str:
-        out = expect_tensor(cls(3, 5, 1)(x.clone()))
+        out = run(new(3, 5, 1), x)
         if out.dtype != torch.float32:
             raise Fail(f"float32 input gave a {out.dtype} output", hint="Do not convert x or the layers to float64.")
         return "float32 in, float32 out"
 
     def input_unchanged() -> str:
-        xc = x.clone()
-        cls(3, 5, 1)(xc)
-        if not torch.equal(xc, x):
-            raise Fail(
-                "forward changed its input x", hint="Use nn.ReLU() without inplace=True and never modify x in place."
-            )
-        return "x is unchanged after forward"
+        run(new(3, 5, 1), x)
+        return inputs_unchanged(changed_inputs(), "Use nn.ReLU() without inplace=True and never modify x in place.")
 
     cases = [
         Case("an nn.Module of your own", is_module),

@@ -9,13 +9,13 @@ every name here.
 
 from __future__ import annotations
 
-#: (tab key, tab title) of the dashboard, in the order of the lab
+#: (tab key, tab title) of the dashboard, in the order of the lab; the page numbers the tabs it shows
 TABS: tuple[tuple[str, str], ...] = (
-    ("activations", "1 · Activations"),
-    ("network", "2 · Build a network"),
-    ("loss", "3 · Target & loss"),
-    ("search", "4 · Random search"),
-    ("explorer", "5 · Network explorer"),
+    ("activations", "Activations"),
+    ("network", "Build a network"),
+    ("loss", "Target & loss"),
+    ("search", "Random search"),
+    ("explorer", "Network explorer"),
 )
 
 #: dashboard part that owns each control-name prefix
@@ -71,7 +71,7 @@ CONTROLS: dict[str, str] = {
     "search.sigma": "sigma_box",
     "search.adapt_sigma": "adapt_box",
     "search.lr": "lr_box",
-    "search.batch_size": "batch_box",
+    "search.candidates": "candidates_box",
     "search.seed": "seed_box",
     "search.step": "step_button",
     "search.play": "play",

@@ -15,7 +15,7 @@ a preset names the field (``"config field 'network.seed' must be …"``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import torch
 from torch import nn
@@ -26,6 +26,7 @@ from ..core import (
     STRATEGIES,
     TARGETS,
     Dataset,
+    Linear,
     Net,
     RandomSearch,
     from_torch,
@@ -140,6 +141,34 @@ class NetSpec:
             std=check_float(name("std", "Std"), self.std, lo=0.0, hi=100.0),
         )
 
+    @classmethod
+    def describing(cls, net: Net, base: NetSpec | None = None) -> NetSpec:
+        """The spec of ``net``'s architecture, with ``base``'s initialisation settings (the lab's by default).
+
+        Raises
+        ------
+        ValueError
+            If the network is not ``Linear → activation → … → Linear`` with known activations and
+            sizes within the bounds (a network file can hold other shapes).
+        """
+        base = base if base is not None else cls()
+        layers = net.layers
+        shape_ok = len(layers) % 2 == 1 and all(
+            isinstance(layer, Linear) == (i % 2 == 0) for i, layer in enumerate(layers)
+        )
+        names = [getattr(layer, "name", "") for layer in layers[1::2]]
+        if not shape_ok or any(name not in ACTIVATIONS for name in names):
+            raise ValueError(
+                "This network is not Linear → activation → … → Linear with one activation between two linear "
+                "layers, so the builder's controls cannot describe it."
+            )
+        linear = net.linear_layers
+        spec = replace(
+            base, n_in=linear[0].N_in, hidden=tuple(layer.N_out for layer in linear[:-1]),
+            activations=tuple(names), n_out=linear[-1].N_out,
+        )  # fmt: skip
+        return spec.checked()
+
     @property
     def init_spec(self) -> InitSpec:
         """How the parameters are drawn (for :mod:`mlp_widgets.export.code`)."""
@@ -181,7 +210,7 @@ class StepperSettings:
     sigma: float = 0.01
     adapt_sigma: bool = False
     lr: float = 0.01
-    batch_size: int = 1
+    candidates: int = 1
     seed: int = 0
 
     def checked(self, name: Namer = _label) -> StepperSettings:
@@ -197,16 +226,15 @@ class StepperSettings:
             sigma=check_float(name("sigma", "Noise scale σ"), self.sigma, lo=0.0, hi=100.0),
             adapt_sigma=self.adapt_sigma,
             lr=check_float(name("lr", "Learning rate"), self.lr, lo=0.0, lo_open=True, hi=100.0),
-            batch_size=check_int(name("batch_size", "Candidates per step"), self.batch_size, 1, MAX_CANDIDATES),
+            candidates=check_int(name("candidates", "Candidates per step"), self.candidates, 1, MAX_CANDIDATES),
             seed=check_int(name("seed", "Seed"), self.seed, 0, MAX_SEED),
         )
 
     def engine(self, net: Net, dataset: Dataset) -> RandomSearch:
-        """A fresh :class:`RandomSearch` with these settings (gradient always takes batch size 1)."""
+        """A fresh :class:`RandomSearch` with these settings (gradient takes one candidate per step)."""
         kwargs = asdict(self)
-        if self.strategy == "gradient":
-            kwargs["batch_size"] = 1
-        return RandomSearch(net, dataset, **kwargs)
+        candidates = kwargs.pop("candidates")
+        return RandomSearch(net, dataset, batch_size=1 if self.strategy == "gradient" else candidates, **kwargs)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,28 @@ sentence that names the bad value and says what is allowed."""
 from __future__ import annotations
 
 import math
+import reprlib
 from numbers import Integral, Real
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
+_SHORT.maxlevel = 3
+
+
+def shown(value: object) -> str:
+    """``repr(value)``, cut short: a refusal names a bad value without printing all of a huge one.
+
+    A file or a config may hold a value that is enormous when printed (a YAML
+    alias bomb is millions of characters from a few hundred bytes); this never
+    builds more than a few hundred characters.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"a whole number of about {int(value.bit_length() * 0.30103)} digits"
+    try:
+        return _SHORT.repr(value)
+    except Exception:  # noqa: BLE001 - a value whose repr fails is still named
+        return f"a {type(value).__name__}"
 
 
 def check_int(name: str, value: object, lo: int, hi: int | None = None) -> int:
@@ -17,13 +38,13 @@ def check_int(name: str, value: object, lo: int, hi: int | None = None) -> int:
     """
     allowed = f"a whole number from {lo} to {hi}" if hi is not None else f"a whole number of at least {lo}"
     if isinstance(value, bool) or not isinstance(value, (Integral, Real)):
-        raise ValueError(f"{name} must be {allowed}; got {value!r}.")
+        raise ValueError(f"{name} must be {allowed}; got {shown(value)}.")
     if isinstance(value, Real) and not isinstance(value, Integral):
         if not math.isfinite(value) or value != int(value):
-            raise ValueError(f"{name} must be {allowed}; got {value!r}.")
+            raise ValueError(f"{name} must be {allowed}; got {shown(value)}.")
     ivalue = int(value)
     if ivalue < lo or (hi is not None and ivalue > hi):
-        raise ValueError(f"{name} must be {allowed}; got {ivalue}.")
+        raise ValueError(f"{name} must be {allowed}; got {shown(ivalue)}.")
     return ivalue
 
 
@@ -62,7 +83,7 @@ def check_float(
     else:
         allowed = "a finite number"
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise ValueError(f"{name} must be {allowed}; got {value!r}.")
+        raise ValueError(f"{name} must be {allowed}; got {shown(value)}.")
     fvalue = float(value)
     if not math.isfinite(fvalue):
         raise ValueError(f"{name} must be {allowed}; got {fvalue}.")
@@ -75,6 +96,6 @@ def check_float(
 
 def check_choice(name: str, value: object, choices: list[str] | tuple[str, ...]) -> str:
     """Return ``value`` if it is one of ``choices``; otherwise raise ``ValueError``."""
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}.")
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {shown(value)}.")
     return str(value)

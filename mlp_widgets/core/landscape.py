@@ -14,31 +14,30 @@ each unit by as much as its own weights are long.
 
 All grid points are evaluated in batches by
 :class:`~mlp_widgets.core.batched.PopulationEvaluator`, for a network of any
-depth.
+depth. A :class:`LandscapeJob` computes them in time slices (a caller on an
+event loop draws its progress and can stop it); :func:`loss_landscape` runs
+one to the end.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from ._validate import check_choice, check_float, check_int
-from .batched import ParamLayout, PopulationEvaluator
+from .batched import ParamLayout, PopulationEvaluator, SlicedJob, rows_per_block
 from .limits import LANDSCAPE_POINTS_MAX, LANDSCAPE_POINTS_MIN, MAX_SPAN
 from .losses import LOSSES, get_loss
 from .net import Net
 from .targets import Dataset
 from .threads import torch_threads
 
-#: floats of candidate parameters built at once (64 MB)
-_THETA_BUDGET = 16 * 1024 * 1024
-#: floats of hidden activations the evaluator may hold per chunk (32 MB)
-_HIDDEN_BUDGET = 8 * 1024 * 1024
 #: multiply-adds per candidate below which one torch thread is fastest (the lab's net: 1.9e5)
 _SMALL_WORK = 2_000_000
 
@@ -167,18 +166,144 @@ def _check_net_and_data(net: Net, dataset: Dataset) -> ParamLayout:
     return ParamLayout.from_net(net)
 
 
-def _chunk_for(layout: ParamLayout, n_points: int) -> int:
-    """Candidates per evaluator chunk: 8, fewer when wide layers on a big grid would not fit the budget."""
-    widest = max(o for o, _ in layout.shapes)
-    return max(1, min(8, _HIDDEN_BUDGET // max(1, widest * n_points * len(layout.shapes))))
-
-
 def auto_threads(layout: ParamLayout, n_points: int) -> int | None:
     """1 for small networks (splitting their small products costs more than it saves, and much
-    more on a busy machine: measured 0.2 s with 1 thread vs 0.3–1.6 s with 2 for the lab's 51×51);
+    more on a busy machine; ``benchmarks/bench_landscape.py`` compares them);
     ``None`` (torch's own setting) for bigger ones."""
     work = n_points * sum(o * i for o, i in layout.shapes)
     return 1 if work < _SMALL_WORK else None
+
+
+class LandscapeJob(SlicedJob):
+    """The loss of ``net`` on ``dataset`` over an ``n × n`` grid of ``θ + α·d1 + β·d2``, computed in slices.
+
+    :meth:`advance` evaluates grid points for about the given time (at most
+    one unit of work more, see :class:`~mlp_widgets.core.batched.SlicedJob`);
+    :attr:`progress` says how far it is; :meth:`result` gives the
+    :class:`Landscape` once :attr:`done`. The numbers do not depend on the
+    slices: :func:`loss_landscape` runs the same job to the end. Memory stays
+    within the evaluator's share of :data:`~mlp_widgets.core.limits.MEMORY_BUDGET`
+    plus one block of grid points' parameters.
+
+    Parameters
+    ----------
+    net : Net
+        The network (any depth; ``dataset``'s inputs in, 1 output).
+    dataset : Dataset
+        Inputs and target.
+    n : int
+        Grid points per axis (3 to 51); odd ``n`` puts ``(0, 0)`` on the grid.
+    span : float
+        The grid covers ``α, β ∈ [-span, span]`` (above 0, at most 100).
+    seed : int
+        Seed of the two random directions (the global random state is not touched).
+    loss : {"mse", "mae", "huber"}
+        The loss.
+    huber_delta : float
+        ``delta`` of the Huber loss.
+    directions : (Tensor, Tensor), optional
+        Use these ``[P]`` directions instead of drawing them from ``seed``.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each block of grid points.
+    threads : int or None
+        Torch threads used while computing (restored after each slice); ``-1``
+        picks with :func:`auto_threads`, ``None`` keeps torch's setting.
+
+    Raises
+    ------
+    ValueError
+        For a bad grid size, span, seed or loss, or a network that does not fit the data.
+    """
+
+    def __init__(
+        self,
+        net: Net,
+        dataset: Dataset,
+        *,
+        n: int = 25,
+        span: float = 1.0,
+        seed: int = 0,
+        loss: str = "mse",
+        huber_delta: float = 1.0,
+        directions: tuple[torch.Tensor, torch.Tensor] | None = None,
+        progress: Callable[[int, int], object] | None = None,
+        threads: int | None = -1,
+    ) -> None:
+        super().__init__()
+        started = time.perf_counter()
+        self.n = check_int("grid size", n, LANDSCAPE_POINTS_MIN, LANDSCAPE_POINTS_MAX)
+        self.span = check_float("span", span, lo=0.0, lo_open=True, hi=MAX_SPAN)
+        self.seed = check_int("seed", seed, 0, 2**63 - 1)
+        self.loss = check_choice("loss", loss, tuple(LOSSES))
+        self.layout = layout = _check_net_and_data(net, dataset)
+        if threads == -1:
+            threads = auto_threads(layout, dataset.inputs.shape[0])
+        elif threads is not None:
+            threads = check_int("threads", threads, 1, 256)
+        self._threads = threads
+        self._evaluator = PopulationEvaluator(
+            layout, dataset.inputs, dataset.ground_truth, self.loss, chunk=8, huber_delta=huber_delta
+        )
+        if directions is None:
+            directions = random_directions(net, self.seed)
+        d1, d2 = (torch.as_tensor(d, dtype=torch.float32).reshape(-1) for d in directions)
+        if d1.numel() != layout.size or d2.numel() != layout.size:
+            raise ValueError(f"Each direction must have {layout.size} entries (one per parameter).")
+        self.directions = (d1, d2)
+        self._theta0 = layout.flatten(net)
+        self._axis = landscape_axis(self.n, self.span)
+        self._on_progress = progress
+        self._out = torch.empty(self.n * self.n)
+        self._center = math.nan
+        self.seconds = time.perf_counter() - started
+
+    def _context(self) -> AbstractContextManager[object]:
+        # entered per slice, never held across a yield: a suspended job must leave grad mode and threads alone
+        stack = ExitStack()
+        stack.enter_context(torch_threads(self._threads))
+        stack.enter_context(torch.no_grad())
+        return stack
+
+    def _units(self) -> Iterator[float]:
+        layout, (d1, d2), n = self.layout, self.directions, self.n
+        a_grid, b_grid = np.meshgrid(self._axis, self._axis)  # rows follow β, columns α
+        alphas = torch.from_numpy(a_grid.ravel().astype(np.float32))
+        betas = torch.from_numpy(b_grid.ravel().astype(np.float32))
+        total = n * n
+        block = min(n, rows_per_block(layout.size))  # at most one grid row per progress report
+        theta = torch.empty(block, layout.size)
+        for first in range(0, total, block):
+            k = min(block, total - first)
+            rows = theta[:k]
+            rows.copy_(self._theta0.expand(k, -1))
+            rows.addcmul_(alphas[first : first + k, None], d1)
+            rows.addcmul_(betas[first : first + k, None], d2)
+            for done in self._evaluator.units(rows, self._out[first : first + k]):
+                yield (first + done) / (total + 1)
+            if self._on_progress is not None:
+                self._on_progress(first + k, total)
+        self._center = float(self._evaluator.losses(self._theta0[None, :])[0])
+
+    def result(self) -> Landscape:
+        """The landscape.
+
+        Raises
+        ------
+        ValueError
+            If the work is not done yet.
+        """
+        self._check_done()
+        return Landscape(
+            alphas=self._axis.copy(),
+            betas=self._axis.copy(),
+            losses=self._out.numpy().astype(np.float64).reshape(self.n, self.n),
+            center_loss=self._center,
+            directions=self.directions,
+            loss=self.loss,
+            seed=self.seed,
+            span=self.span,
+            seconds=self.seconds,
+        )
 
 
 def loss_landscape(
@@ -196,29 +321,8 @@ def loss_landscape(
 ) -> Landscape:
     """The loss of ``net`` on ``dataset`` over an ``n × n`` grid of ``θ + α·d1 + β·d2``.
 
-    Parameters
-    ----------
-    net : Net
-        The network (any depth; ``dataset``'s inputs in, 1 output).
-    dataset : Dataset
-        Inputs and target.
-    n : int
-        Grid points per axis (3 to 101); odd ``n`` puts ``(0, 0)`` on the grid.
-    span : float
-        The grid covers ``α, β ∈ [-span, span]`` (above 0, at most 100).
-    seed : int
-        Seed of the two random directions (the global random state is not touched).
-    loss : {"mse", "mae", "huber"}
-        The loss.
-    huber_delta : float
-        ``delta`` of the Huber loss.
-    directions : (Tensor, Tensor), optional
-        Use these ``[P]`` directions instead of drawing them from ``seed``.
-    progress : callable, optional
-        Called as ``progress(done, total)`` after each batch of grid points.
-    threads : int or None
-        Torch threads used while computing (restored afterwards); ``-1`` picks
-        with :func:`auto_threads`, ``None`` keeps torch's setting.
+    Runs a :class:`LandscapeJob` (same arguments) to the end; use that to
+    compute in slices.
 
     Returns
     -------
@@ -229,57 +333,12 @@ def loss_landscape(
     ValueError
         For a bad grid size, span, seed or loss, or a network that does not fit the data.
     """
-    n = check_int("grid size", n, LANDSCAPE_POINTS_MIN, LANDSCAPE_POINTS_MAX)
-    span = check_float("span", span, lo=0.0, lo_open=True, hi=MAX_SPAN)
-    seed = check_int("seed", seed, 0, 2**63 - 1)
-    loss = check_choice("loss", loss, tuple(LOSSES))
-    layout = _check_net_and_data(net, dataset)
-    start = time.perf_counter()
-    if directions is None:
-        directions = random_directions(net, seed)
-    d1, d2 = (torch.as_tensor(d, dtype=torch.float32).reshape(-1) for d in directions)
-    if d1.numel() != layout.size or d2.numel() != layout.size:
-        raise ValueError(f"Each direction must have {layout.size} entries (one per parameter).")
-    theta0 = layout.flatten(net)
-    axis = landscape_axis(n, span)
-    a_grid, b_grid = np.meshgrid(axis, axis)  # rows follow β, columns α
-    alphas = torch.from_numpy(a_grid.ravel().astype(np.float32))
-    betas = torch.from_numpy(b_grid.ravel().astype(np.float32))
-
-    chunk = _chunk_for(layout, dataset.inputs.shape[0])
-    evaluator = PopulationEvaluator(
-        layout, dataset.inputs, dataset.ground_truth, loss, chunk=chunk, huber_delta=huber_delta
-    )
-    if threads == -1:
-        threads = auto_threads(layout, dataset.inputs.shape[0])
-    elif threads is not None:
-        threads = check_int("threads", threads, 1, 256)
-    total = n * n
-    block = max(1, min(n, _THETA_BUDGET // layout.size))  # at most one grid row per progress report
-    theta = torch.empty(block, layout.size)
-    out = torch.empty(total)
-    with torch.no_grad(), torch_threads(threads):
-        for first in range(0, total, block):
-            k = min(block, total - first)
-            rows = theta[:k]
-            rows.copy_(theta0.expand(k, -1))
-            rows.addcmul_(alphas[first : first + k, None], d1)
-            rows.addcmul_(betas[first : first + k, None], d2)
-            evaluator.losses(rows, out[first : first + k])
-            if progress is not None:
-                progress(first + k, total)
-        center = float(evaluator.losses(theta0[None, :])[0])
-    return Landscape(
-        alphas=axis.copy(),
-        betas=axis.copy(),
-        losses=out.numpy().astype(np.float64).reshape(n, n),
-        center_loss=center,
-        directions=(d1, d2),
-        loss=loss,
-        seed=seed,
-        span=span,
-        seconds=time.perf_counter() - start,
-    )
+    job = LandscapeJob(
+        net, dataset, n=n, span=span, seed=seed, loss=loss, huber_delta=huber_delta,
+        directions=directions, progress=progress, threads=threads,
+    )  # fmt: skip
+    job.run()
+    return job.result()
 
 
 def point_loss(

@@ -36,3 +36,34 @@ MAX_SPAN = 100.0
 MAX_WEIGHT = 1000.0
 #: largest |x| shown by the activation comparer
 MAX_ACTIVATION_X = 50.0
+
+# -- what one action may cost ------------------------------------------------------------------
+#: bytes one user action (a button, a file, a config) may allocate in a dashboard kernel. A kernel
+#: with every tab open holds ≈ 320 MiB; this leaves it well under 1 GiB, within a Binder session.
+MEMORY_BUDGET = 256 * 2**20
+#: work done between two chances to stop: multiply-adds of one evaluation unit (≈ 20–60 ms on the
+#: 2-core development machine, so Stop/Pause is handled within a slice plus one unit)
+SLICE_WORK = 10**9
+#: what an activation or a bias costs per unit and point, in multiply-adds (memory-bound work)
+ELEMENT_WORK = 64
+
+# -- files and configs ---------------------------------------------------------------------------
+#: layers (linear and activation entries) of a network file: as many as the layer builder makes
+MAX_FILE_LAYERS = 2 * MAX_HIDDEN + 1
+#: bytes of a network file, counted as stored and as decompressed: the largest network the widgets
+#: build (9 layers of 256 × 256) is 2.4 MB as a torch file and ≈ 16 MB as the indented JSON written
+#: by save_json; parsing JSON takes at most ≈ 8 bytes of Python objects per byte of text
+MAX_FILE_BYTES = MEMORY_BUDGET // 8
+#: bytes of the pickled part of a torch file (the architecture; weights are stored beside it):
+#: unpickling may take ≈ 30 bytes per byte (empty lists)
+MAX_PICKLE_BYTES = 2**20
+#: a config file: bytes, values (YAML aliases counted once per use) and nesting depth
+MAX_CONFIG_BYTES = 2**20
+MAX_CONFIG_VALUES = 2_000
+MAX_CONFIG_DEPTH = 32
+
+# -- figures ---------------------------------------------------------------------------------------
+#: device pixels of one figure canvas (a browser may ask for any size): 2²¹, a full-HD screen (1920 × 1092)
+MAX_CANVAS_PIXELS = 2**21
+#: device-pixel ratio honoured on high-DPI screens (a browser may claim any)
+MAX_DEVICE_PIXEL_RATIO = 3.0

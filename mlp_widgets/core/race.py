@@ -123,14 +123,16 @@ class Race:
     def advance(self, seconds: float) -> bool:
         """Step the racers, in order, for about ``seconds``; return :attr:`done`.
 
-        A step is never split, so a slice ends at most one step late.
+        A big step is split (:meth:`RandomSearch.advance`), so a slice ends at
+        most one unit of work late.
         """
         deadline = time.perf_counter() + check_float("seconds", seconds, lo=0.0)
         with one_thread():
             for strategy, engine in self.engines.items():
+                if engine.stopped:
+                    continue
                 started = time.perf_counter()
-                while not engine.stopped and time.perf_counter() < deadline:
-                    engine.step()
+                engine.advance(max(0.0, deadline - started))
                 self._seconds[strategy] += time.perf_counter() - started
                 if not engine.stopped:
                     break

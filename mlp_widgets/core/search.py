@@ -27,18 +27,34 @@ Strategies (:data:`STRATEGIES`)
     For comparison: ``torch.optim.Adam`` (or SGD) on the same loss, one step
     per :meth:`~RandomSearch.step`.
 
+Bounded steps
+-------------
+A step's candidates are drawn and evaluated a block at a time, so its memory
+stays within :data:`~mlp_widgets.core.limits.MEMORY_BUDGET` whatever the
+batch size and the network; and its work comes in units of at most about
+:data:`~mlp_widgets.core.limits.SLICE_WORK` multiply-adds.
+:meth:`~RandomSearch.advance` runs steps for a given time and may stop in the
+middle of a step (many or wide candidates), to finish it in the next call;
+:meth:`~RandomSearch.step` runs a whole step. Either way the numbers are the
+same.
+
 Randomness
 ----------
 Every draw comes from ``torch.Generator().manual_seed(seed)``. That
 generator gives the same stream as the global one after
 ``torch.manual_seed(seed)``, so ``"redraw"`` with batch size 1 draws what
-the lab's loop draws after ``torch.manual_seed(seed)``, draw for draw.
+the lab's loop draws after ``torch.manual_seed(seed)``, draw for draw. Uniform
+draws are the same in blocks as at once; Gaussian ones (``"perturb"``) are drawn
+at once unless a batch of candidates is bigger than one block of parameters
+(:func:`~mlp_widgets.core.batched.rows_per_block`), which depends on the
+settings alone.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
@@ -52,8 +68,9 @@ from .batched import (
     PopulationEvaluator,
     SingleEvaluator,
     draw_uniform,
+    rows_per_block,
 )
-from .limits import MAX_CANDIDATES
+from .limits import MAX_CANDIDATES, SLICE_WORK
 from .losses import LOSSES
 from .net import Net
 from .targets import Dataset, lab2_dataset
@@ -243,7 +260,16 @@ class RandomSearch:
         )
         self._scale = self.layout.scales(self.weight_range, self.bias_range)
         self._theta0 = self.layout.flatten(self._template)
-        self._candidates = torch.empty(self.batch_size, self.layout.size)
+        # one candidate on every point within one unit of work: torch.nn's own arithmetic (bit for bit the
+        # lab's); beyond, the batched evaluator splits the points and gradient steps accumulate over blocks
+        n_points = int(x.shape[0])
+        # a gradient step costs about three evaluations (forward, and backward for inputs and weights)
+        cost = 3 if self.strategy == "gradient" else 1
+        self._points_per_unit = max(1, SLICE_WORK // (cost * self.layout.work_per_point))
+        self._use_single = self.batch_size == 1 and n_points <= self._points_per_unit
+        self._rows = min(self.batch_size, rows_per_block(self.layout.size))
+        self._candidates = torch.empty(self._rows, self.layout.size)
+        self._block_losses = torch.empty(self._rows)
         self.reset()
 
     # ------------------------------------------------------------------ state
@@ -265,14 +291,16 @@ class RandomSearch:
             cls = torch.optim.Adam if self.optimizer == "adam" else torch.optim.SGD
             self._opt = cls(self._opt_params, lr=self.lr)
         self.stop_reason: str | None = None
+        self._work: Iterator[float] | None = None
+        self.step_progress = 0.0
         self._check_stop()
 
     def _theta0_split(self) -> list[torch.Tensor]:
         return [t for pair in self.layout.unflatten(self._theta0) for t in pair]
 
     def _loss_one(self, theta: torch.Tensor) -> float:
-        # one path per batch size, so a candidate equal to the best gets exactly the best's loss
-        if self.batch_size == 1:
+        # the steps' own path, so a candidate equal to the best gets exactly the best's loss
+        if self._use_single:
             return self._single(theta)
         return float(self._batched.losses(theta.unsqueeze(0))[0])
 
@@ -313,13 +341,60 @@ class RandomSearch:
 
     # ------------------------------------------------------------------ steps
     def step(self) -> SearchRecord | None:
-        """Run one iteration and return its record (``None`` if already stopped)."""
+        """Run one iteration (or finish the one :meth:`advance` left) and return its record.
+
+        Returns ``None`` if the search has already stopped.
+        """
         if self.stopped:
             return None
+        try:
+            for _ in self._pending():
+                pass
+        finally:
+            self._work = None
+            self.step_progress = 0.0
+        return self.history[-1]
+
+    def advance(self, seconds: float) -> list[SearchRecord]:
+        """Take steps for about ``seconds``; return the records of the steps finished.
+
+        A step with many or wide candidates may be left unfinished when the
+        time is up; the next call (or :meth:`step`) finishes it, with the
+        same numbers. :attr:`step_progress` says how far it is. A call does
+        at least one unit of work and ends at most one unit after ``seconds``.
+        """
+        deadline = time.perf_counter() + check_float("seconds", seconds, lo=0.0)
+        records: list[SearchRecord] = []
+        while not self.stopped:
+            try:
+                for fraction in self._pending():
+                    self.step_progress = fraction
+                    if time.perf_counter() >= deadline:
+                        return records
+            except BaseException:
+                self._work, self.step_progress = None, 0.0  # an interrupted step is dropped, never recorded twice
+                raise
+            self._work = None
+            self.step_progress = 0.0
+            records.append(self.history[-1])
+            if time.perf_counter() >= deadline:
+                break
+        return records
+
+    def _pending(self) -> Iterator[float]:
+        if self._work is None:
+            self._work = self._step_units()
+        return self._work
+
+    def _step_units(self) -> Iterator[float]:
+        """One iteration, a unit of work per ``next``; yields the fraction of the step done."""
         if self.strategy == "gradient":
-            candidate_loss, accepted = self._gradient_step()
+            outcome: list[tuple[float, bool]] = []
+            yield from self._gradient_units(outcome)
         else:
-            candidate_loss, accepted = self._search_step()
+            outcome = []
+            yield from self._search_units(outcome)
+        candidate_loss, accepted = outcome[0]
         self.iteration += 1
         record = SearchRecord(
             self.iteration,
@@ -333,39 +408,60 @@ class RandomSearch:
             self.sigma *= SIGMA_GROWTH if accepted else SIGMA_GROWTH**-0.25
         self.history.append(record)
         self._check_stop()
-        return record
 
-    def _search_step(self) -> tuple[float, bool]:
-        cands = self._candidates
-        if self.strategy == "perturb":
-            torch.randn(cands.shape, generator=self.generator, out=cands)
-            cands.mul_(self.sigma).add_(self._best)
-        else:
-            draw_uniform(cands, self._scale, self.generator)
-        if self.batch_size == 1:
-            losses = [self._single(cands[0])]
-            i = 0
-        else:
-            batch = self._batched.losses(cands)
-            i = int(torch.argmin(batch))
-            losses = batch.tolist()
-        self.forward_passes += self.batch_size
-        candidate_loss = losses[i]
-        accepted = candidate_loss < self.best_loss
+    def _search_units(self, outcome: list[tuple[float, bool]]) -> Iterator[float]:
+        total = self.batch_size
+        best_loss, best_row, last_row = math.nan, None, None
+        for start in range(0, total, self._rows):
+            k = min(self._rows, total - start)
+            cands = self._candidates[:k]
+            if self.strategy == "perturb":
+                torch.randn(cands.shape, generator=self.generator, out=cands)
+                cands.mul_(self.sigma).add_(self._best)
+            else:
+                draw_uniform(cands, self._scale, self.generator)
+            if self._use_single:
+                i, loss = 0, self._single(cands[0])
+            else:
+                yield start / total  # drawing a block is about one unit of work
+                losses = self._block_losses[:k]
+                for done in self._batched.units(cands, losses):
+                    yield (start + done) / total
+                i = int(torch.argmin(losses))  # the first lowest; a NaN counts as lowest, as torch.argmin says
+                loss = float(losses[i])
+            # the first lowest over every block, with torch.argmin's rule for NaN
+            if best_row is None or (not math.isnan(best_loss) and (math.isnan(loss) or loss < best_loss)):
+                best_loss, best_row = loss, cands[i].clone()
+            if start + k == total and self.strategy == "redraw":
+                last_row = cands[k - 1].clone()
+        self.forward_passes += total
+        assert best_row is not None
+        accepted = best_loss < self.best_loss
         if accepted:
-            self.best_loss = candidate_loss
-            self._best = cands[i].clone()
-        self._current = cands[-1].clone() if self.strategy == "redraw" else self._best
-        return candidate_loss, accepted
+            self.best_loss = best_loss
+            self._best = best_row
+        self._current = last_row if last_row is not None else self._best
+        outcome.append((best_loss, accepted))
 
-    def _gradient_step(self) -> tuple[float, bool]:
+    def _gradient_units(self, outcome: list[tuple[float, bool]]) -> Iterator[float]:
         assert self._opt is not None
         params = self._opt_params
         pairs = [(params[2 * j], params[2 * j + 1]) for j in range(len(params) // 2)]
         self._opt.zero_grad()
-        loss = self._single.loss_of(pairs)
-        loss.backward()
-        candidate_loss = float(loss.detach())
+        if self._use_single:
+            loss = self._single.loss_of(pairs)
+            loss.backward()
+            candidate_loss = float(loss.detach())
+        else:
+            # too much work for one unit: accumulate the gradient of the mean over blocks of points
+            n_points = int(self._single.target.numel())
+            candidate_loss = 0.0
+            for first in range(0, n_points, self._points_per_unit):
+                points = slice(first, min(first + self._points_per_unit, n_points))
+                part = self._single.loss_of(pairs, points) * ((points.stop - first) / n_points)
+                part.backward()
+                candidate_loss += float(part.detach())
+                yield points.stop / n_points
         before = torch.cat([p.detach().reshape(-1) for p in params])
         self._opt.step()
         self.forward_passes += 1
@@ -373,7 +469,55 @@ class RandomSearch:
             self.best_loss = candidate_loss
             self._best = before
         self._current = torch.cat([p.detach().reshape(-1) for p in params])
-        return candidate_loss, True
+        outcome.append((candidate_loss, True))
+
+    def stops_after(self, *, epsilon: float | None = None, max_iters: int | None = None) -> int | None:
+        """After how many steps a search with these stop criteria stops, if within the steps taken so far.
+
+        ``None``: the steps taken so far do not meet them (a search with them
+        would go on). Criteria left out are this search's own.
+
+        Raises
+        ------
+        ValueError
+            For a bad ε or max iterations.
+        """
+        eps, most = self._criteria(epsilon, max_iters)
+        if self.initial_loss <= eps:
+            return 0
+        for record in self.history:
+            if record.best_loss <= eps or record.iteration >= most:
+                return record.iteration
+        return None
+
+    def change_stop(self, *, epsilon: float | None = None, max_iters: int | None = None) -> bool:
+        """Change ε and/or max iterations in place, if that gives what a replay under them would.
+
+        The stop criteria change no draw, so unless the steps taken so far
+        would have stopped earlier under the new criteria, this search *is*
+        that replay: the criteria change and ``True`` is returned, with no
+        step re-run. Otherwise (:meth:`stops_after` is below
+        :attr:`iteration`) nothing changes and ``False`` is returned: a fresh
+        search with the new criteria, advanced until it stops, is the replay.
+
+        Raises
+        ------
+        ValueError
+            For a bad ε or max iterations (nothing changes).
+        """
+        eps, most = self._criteria(epsilon, max_iters)
+        stops = self.stops_after(epsilon=eps, max_iters=most)
+        if stops is not None and stops < self.iteration:
+            return False
+        self.epsilon, self.max_iters = eps, most
+        self.stop_reason = None
+        self._check_stop()
+        return True
+
+    def _criteria(self, epsilon: float | None, max_iters: int | None) -> tuple[float, int]:
+        eps = self.epsilon if epsilon is None else check_float("epsilon (loss threshold)", epsilon, lo=0.0, lo_open=True)
+        most = self.max_iters if max_iters is None else check_int("max_iters", max_iters, 1, 10**9)
+        return eps, most
 
     def run(self, n: int | None = None, callback: Callable[[SearchRecord], object] | None = None) -> list[SearchRecord]:
         """Run up to ``n`` steps (default: until a stop criterion), calling ``callback(record)`` after each.

@@ -4,12 +4,22 @@ Every reader takes a path, the file's bytes, or an open binary file (an
 upload arrives as bytes), checks what it reads and refuses a malformed file
 with a ``ValueError`` that names the file and the bad field, so a widget can
 show the sentence and keep what is on screen.
+
+A file gets the limits the widgets have (:mod:`~mlp_widgets.core.limits`:
+layer widths, hidden layers) and cannot cost more than a share of the memory
+budget to read: its size is checked before parsing, as stored and as
+decompressed (a torch file is a zip archive; torch writes it uncompressed, and
+a compressed one is refused), JSON is checked for how many lists and numbers
+it can make, and a tensor's shape is checked before any of its values are
+read (a tensor of a few bytes can claim any shape with stride 0).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import zipfile
 from os import PathLike
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -17,7 +27,8 @@ from typing import Any, BinaryIO
 import torch
 
 from ..core import ACTIVATIONS, Activation, Linear, Net, get_activation, to_torch
-from ..core.limits import MAX_WIDTH
+from ..core._validate import shown
+from ..core.limits import MAX_FILE_BYTES, MAX_FILE_LAYERS, MAX_HIDDEN, MAX_PICKLE_BYTES, MAX_WIDTH
 
 #: identifies our files
 FORMAT = "mlp_widgets.net"
@@ -26,6 +37,15 @@ VERSION = 1
 Pathish = str | PathLike
 #: what a reader takes: a path, the file's bytes, or an open binary file
 Source = Pathish | bytes | bytearray | memoryview | BinaryIO
+
+#: linear layers of a network file: as many as the layer builder makes
+MAX_LINEAR = MAX_HIDDEN + 1
+#: lists and objects a network JSON file needs at most (a weight is one list per input row)
+MAX_JSON_CONTAINERS = MAX_FILE_LAYERS * (MAX_WIDTH + 3) + 2
+#: numbers a network JSON file needs at most, with room for spacing and names
+MAX_JSON_NUMBERS = 2 * MAX_LINEAR * MAX_WIDTH * (MAX_WIDTH + 1) + 1000
+#: entries of a torch file (zip): two tensors per linear layer and torch's own few
+MAX_ZIP_ENTRIES = 2 * MAX_LINEAR + 16
 
 
 # -- net <-> plain dict ---------------------------------------------------------------------------
@@ -58,12 +78,24 @@ def _field(data: dict, key: str, where: str) -> Any:
 
 
 def _matrix(value: Any, shape: tuple[int, ...], where: str) -> torch.Tensor:
-    try:
-        tensor = torch.tensor(value, dtype=torch.float32)
-    except (TypeError, ValueError, RuntimeError):
-        raise ValueError(f"Field '{where}' must be a list of numbers of shape {shape}.") from None
-    if tuple(tensor.shape) != shape:
-        raise ValueError(f"Field '{where}' must have shape {shape}; got {tuple(tensor.shape)}.")
+    """``value`` (nested lists, or a tensor from a torch file) as a float32 tensor of ``shape``.
+
+    A tensor's shape is checked before its values are read, so a tensor that
+    claims a huge shape over a few stored bytes is refused without being built.
+    """
+    if isinstance(value, torch.Tensor):
+        if tuple(value.shape) != shape:
+            raise ValueError(f"Field '{where}' must have shape {shape}; got {tuple(value.shape)}.")
+        if not value.is_floating_point():
+            raise ValueError(f"Field '{where}' must hold floating-point numbers; got {value.dtype}.")
+        tensor = value.detach().to(torch.float32).clone()
+    else:
+        try:
+            tensor = torch.tensor(value, dtype=torch.float32)
+        except (TypeError, ValueError, RuntimeError, OverflowError):
+            raise ValueError(f"Field '{where}' must be a list of numbers of shape {shape}.") from None
+        if tuple(tensor.shape) != shape:
+            raise ValueError(f"Field '{where}' must have shape {shape}; got {tuple(tensor.shape)}.")
     if not bool(torch.isfinite(tensor).all()):
         raise ValueError(f"Field '{where}' holds a NaN or infinite value; only finite numbers are allowed.")
     return tensor
@@ -72,74 +104,126 @@ def _matrix(value: Any, shape: tuple[int, ...], where: str) -> torch.Tensor:
 def net_from_dict(data: dict[str, Any]) -> Net:
     """Rebuild a :class:`Net` from :func:`net_to_dict` output.
 
+    Weights and biases may be nested lists or tensors (in our ``(N_in, N_out)``
+    layout).
+
     Raises
     ------
     ValueError
         Naming the first bad field (missing, wrong type, wrong shape, not finite,
-        unknown activation, layers that do not fit).
+        unknown activation, more layers than the widgets allow, layers that do not fit).
     """
     if not isinstance(data, dict):
         raise ValueError("A network file must hold a JSON object with the fields 'format', 'version' and 'layers'.")
     if _field(data, "format", "") != FORMAT:
-        raise ValueError(f"Field 'format' must be {FORMAT!r}; got {data['format']!r}.")
+        raise ValueError(f"Field 'format' must be {FORMAT!r}; got {shown(data['format'])}.")
     if _field(data, "version", "") != VERSION:
-        raise ValueError(f"Field 'version' must be {VERSION}; got {data['version']!r}.")
+        raise ValueError(f"Field 'version' must be {VERSION}; got {shown(data['version'])}.")
     raw_layers = _field(data, "layers", "")
     if not isinstance(raw_layers, list) or not raw_layers:
         raise ValueError("Field 'layers' must be a non-empty list.")
+    if len(raw_layers) > MAX_FILE_LAYERS:
+        raise ValueError(
+            f"Field 'layers' holds {len(raw_layers)} layers; a network has at most {MAX_FILE_LAYERS} "
+            f"({MAX_HIDDEN} hidden layers with their activations, and the output layer)."
+        )
+    n_linear = sum(1 for raw in raw_layers if isinstance(raw, dict) and raw.get("type") == "linear")
+    if n_linear > MAX_LINEAR:
+        raise ValueError(
+            f"Field 'layers' holds {n_linear} linear layers; a network has at most {MAX_LINEAR} "
+            f"({MAX_HIDDEN} hidden layers and the output layer)."
+        )
     layers: list[Linear | Activation] = []
     for i, raw in enumerate(raw_layers):
         where = f"layers[{i}]."
+        if not isinstance(raw, dict):
+            raise ValueError(f"Field 'layers[{i}]' must be an object with a 'type'; got {shown(raw)}.")
         kind = _field(raw, "type", where)
         if kind == "linear":
-            n_in, n_out = _field(raw, "n_in", where), _field(raw, "n_out", where)
-            for key, value in (("n_in", n_in), ("n_out", n_out)):
-                if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WIDTH:
-                    raise ValueError(
-                        f"Field '{where}{key}' must be a whole number from 1 to {MAX_WIDTH}; got {value!r}."
-                    )
-            layer = Linear(n_in, n_out, "zeros")
-            layer.weight = _matrix(_field(raw, "weight", where), (n_in, n_out), where + "weight")
-            layer.bias = _matrix(_field(raw, "bias", where), (n_out,), where + "bias")
-            layers.append(layer)
+            layers.append(_linear(raw, where))
         elif kind == "activation":
-            name = _field(raw, "name", where)
-            if name not in ACTIVATIONS:
-                raise ValueError(
-                    f"Field '{where}name' must be one of {', '.join(map(repr, ACTIVATIONS))}; got {name!r}."
-                )
-            params = raw.get("params", {}) or {}
-            if not isinstance(params, dict):
-                raise ValueError(f"Field '{where}params' must be an object.")
-            try:
-                layers.append(ACTIVATIONS[name](**params) if params else get_activation(name))
-            except TypeError:
-                raise ValueError(
-                    f"Field '{where}params' holds a parameter that {name!r} does not take: {sorted(params)}."
-                ) from None
+            layers.append(_activation(raw, where))
         else:
-            raise ValueError(f"Field '{where}type' must be 'linear' or 'activation'; got {kind!r}.")
+            raise ValueError(f"Field '{where}type' must be 'linear' or 'activation'; got {shown(kind)}.")
     try:
         return Net(layers)
     except ValueError as exc:
         raise ValueError(f"The layers in the file do not fit together: {exc}") from None
 
 
+def _linear(raw: dict, where: str) -> Linear:
+    n_in, n_out = _field(raw, "n_in", where), _field(raw, "n_out", where)
+    for key, value in (("n_in", n_in), ("n_out", n_out)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WIDTH:
+            raise ValueError(f"Field '{where}{key}' must be a whole number from 1 to {MAX_WIDTH}; got {shown(value)}.")
+    layer = Linear(n_in, n_out, "zeros")
+    layer.weight = _matrix(_field(raw, "weight", where), (n_in, n_out), where + "weight")
+    layer.bias = _matrix(_field(raw, "bias", where), (n_out,), where + "bias")
+    return layer
+
+
+def _activation(raw: dict, where: str) -> Activation:
+    name = _field(raw, "name", where)
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"Field '{where}name' must be one of {', '.join(map(repr, ACTIVATIONS))}; got {shown(name)}.")
+    params = raw.get("params", {}) or {}
+    if not isinstance(params, dict):
+        raise ValueError(f"Field '{where}params' must be an object; got {shown(params)}.")
+    if not params:
+        return get_activation(name)
+    try:
+        return ACTIVATIONS[name](**params)
+    except TypeError:
+        raise ValueError(
+            f"Field '{where}params' holds a parameter that {name!r} does not take: {shown(sorted(map(str, params)))}."
+        ) from None
+    except ValueError as exc:
+        raise ValueError(f"Field '{where}params': {exc}") from None
+
+
 # -- files ----------------------------------------------------------------------------------------
+def _too_big(name: str, size: int, what: str = "") -> ValueError:
+    return ValueError(
+        f"{name} is {size / 2**20:.1f} MiB{what}; a network file may be at most {MAX_FILE_BYTES // 2**20} MiB "
+        "(the largest network the widgets build is about 16 MB as JSON, 2.4 MB as a torch file)."
+    )
+
+
 def _read(source: Source, name: str | None) -> tuple[bytes, str]:
-    """The bytes of ``source`` and the name its refusals use."""
+    """The bytes of ``source`` and the name its refusals use; a file above :data:`MAX_FILE_BYTES` is refused unread."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), name or "the file"
+        name = name or "the file"
+        if len(source) > MAX_FILE_BYTES:
+            raise _too_big(name, len(source))
+        return bytes(source), name
     if hasattr(source, "read"):
-        data = source.read()
+        name = name or str(getattr(source, "name", "the file"))
+        data = source.read(MAX_FILE_BYTES + 1)
         if not isinstance(data, bytes):
-            raise ValueError(f"{name or 'The file'} must be opened in binary mode ('rb').")
-        return data, name or str(getattr(source, "name", "the file"))
+            raise ValueError(f"{name} must be opened in binary mode ('rb').")
+        if len(data) > MAX_FILE_BYTES:
+            raise ValueError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MiB; a network file may be at most that.")
+        return data, name
     path = Path(source)
     try:
-        return path.read_bytes(), name or path.name
+        size = os.stat(path).st_size
+        if size > MAX_FILE_BYTES:
+            raise _too_big(name or path.name, size)
+        with open(path, "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # bounded even where the size lies (a device, a growing file)
     except OSError as exc:
         raise ValueError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"{name or path.name} is larger than {MAX_FILE_BYTES // 2**20} MiB; a network file may be at most that.")
+    return data, name or path.name
+
+
+def _in_file(name: str, data: Any) -> Net:
+    """:func:`net_from_dict`, its refusal prefixed with the file's name."""
+    try:
+        return net_from_dict(data)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _suffix(source: Source, name: str | None) -> str:
@@ -171,13 +255,25 @@ def load_json(source: Source, *, name: str | None = None) -> Net:
         If the file cannot be read, is not JSON, or is malformed (the message names the field).
     """
     data, name = _read(source, name)
+    containers = data.count(b"[") + data.count(b"{")
+    if containers > MAX_JSON_CONTAINERS or data.count(b",") > MAX_JSON_NUMBERS:
+        raise ValueError(
+            f"{name} holds more lists, objects or numbers than a network of at most {MAX_HIDDEN} hidden layers of "
+            f"{MAX_WIDTH} units needs ({containers} lists and objects; at most {MAX_JSON_CONTAINERS})."
+        )
     try:
-        parsed = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ValueError(f"{name} is not a text file in UTF-8, so it is not JSON.") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{name} is not a text file in UTF-8 (byte {exc.start} is not UTF-8), so it is not JSON."
+        ) from None
+    try:
+        parsed = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
-    return net_from_dict(parsed)
+    except RecursionError:
+        raise ValueError(f"{name} nests lists or objects too deeply to be a network file.") from None
+    return _in_file(name, parsed)
 
 
 def torch_bytes(net: Net) -> bytes:
@@ -213,6 +309,7 @@ def load_torch(source: Source, *, name: str | None = None) -> Net:
         If the file cannot be read or does not hold what :func:`save_torch` writes.
     """
     raw, name = _read(source, name)
+    _check_archive(raw, name)
     try:
         data = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same sentence
@@ -222,16 +319,58 @@ def load_torch(source: Source, *, name: str | None = None) -> Net:
     arch, state = data.get("architecture"), data.get("state_dict")
     if not isinstance(arch, dict) or not isinstance(state, dict):
         raise ValueError(f"{name} lacks the 'architecture' or 'state_dict' field.")
+    raw_layers = arch.get("layers")
+    if not isinstance(raw_layers, list) or not raw_layers or len(raw_layers) > MAX_FILE_LAYERS:
+        raise ValueError(
+            f"{name}: Field 'architecture.layers' must be a list of 1 to {MAX_FILE_LAYERS} layers; got {shown(raw_layers)}."
+        )
     layers = []
-    for i, layer in enumerate(_field(arch, "layers", "architecture.")):
+    for i, layer in enumerate(raw_layers):
+        if not isinstance(layer, dict):
+            raise ValueError(f"{name}: Field 'architecture.layers[{i}]' must be an object; got {shown(layer)}.")
         layer = dict(layer)
         if layer.get("type") == "linear":
             w, b = state.get(f"{i}.weight"), state.get(f"{i}.bias")
-            if w is None or b is None:
-                raise ValueError(f"Field 'state_dict' has no '{i}.weight' / '{i}.bias' for layer {i}.")
-            layer["weight"], layer["bias"] = w.T.tolist(), b.tolist()
+            n_in, n_out = layer.get("n_in"), layer.get("n_out")
+            for key, value, shape in ((f"{i}.weight", w, (n_out, n_in)), (f"{i}.bias", b, (n_out,))):
+                if not isinstance(value, torch.Tensor):
+                    raise ValueError(
+                        f"{name}: Field 'state_dict' must hold a tensor '{key}' for layer {i}; got {shown(value)}."
+                    )
+                if all(isinstance(d, int) for d in shape) and tuple(value.shape) != shape:
+                    raise ValueError(
+                        f"{name}: Field 'state_dict.{key}' must have shape {shape} (torch's layout); "
+                        f"got {tuple(value.shape)}."
+                    )
+            # torch's (N_out, N_in) to ours: a view, read only once its shape is checked
+            layer["weight"], layer["bias"] = (w.transpose(0, 1) if w.ndim == 2 else w), b
         layers.append(layer)
-    return net_from_dict({**arch, "layers": layers})
+    return _in_file(name, {**arch, "layers": layers})
+
+
+def _check_archive(raw: bytes, name: str) -> None:
+    """Refuse a torch file that would take more than its own size to read: compressed entries, overlapping
+    entries, too many, or a pickle (the architecture) bigger than :data:`MAX_PICKLE_BYTES`."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise ValueError(f"{name} is not a torch file this package can read (not a zip archive).") from None
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise ValueError(f"{name} holds {len(entries)} entries; a network's torch file has at most {MAX_ZIP_ENTRIES}.")
+    for entry in entries:
+        if entry.compress_type != zipfile.ZIP_STORED:
+            raise ValueError(
+                f"{name} holds a compressed entry ({entry.filename!r}); torch.save writes them uncompressed, and a "
+                "compressed file could take far more memory than its size to read."
+            )
+        if entry.filename.endswith("data.pkl") and entry.file_size > MAX_PICKLE_BYTES:
+            raise ValueError(
+                f"{name}: its architecture (data.pkl) is {entry.file_size / 2**20:.1f} MiB; "
+                f"at most {MAX_PICKLE_BYTES // 2**20} MiB."
+            )
+    if sum(entry.file_size for entry in entries) > len(raw):
+        raise _too_big(name, sum(entry.file_size for entry in entries), " once unpacked")
 
 
 def load(source: Source, *, name: str | None = None) -> Net:

@@ -45,12 +45,21 @@ our users: we change them here, and only here.
   browser's rule that it asks for a frame only when it is not waiting for one:
   when the browser waits, the kernel answers with a frame instead of a
   ``draw`` event it would ignore.
+* **A canvas no bigger than a screen.** The browser tells the kernel the size
+  it shows a canvas at (a ``resize`` message) and the kernel renders that many
+  pixels; a forged message may ask for 10000 × 10000 (measured: the kernel
+  grew from 292 to 1821 MiB and sent 381 MiB of frames). The rendered size is
+  capped at :data:`~mlp_widgets.core.limits.MAX_CANVAS_PIXELS` device pixels
+  (scaled down, its shape kept) and the device-pixel ratio at
+  :data:`~mlp_widgets.core.limits.MAX_DEVICE_PIXEL_RATIO`; a size that is not a
+  number is ignored. It wraps ``handle_resize`` and ``_handle_set_device_pixel_ratio``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -58,6 +67,8 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image, features
+
+from ..core.limits import MAX_CANVAS_PIXELS, MAX_DEVICE_PIXEL_RATIO
 
 #: a frame that follows the previous one within this many seconds is sent whole
 WHOLE_FRAME_GAP = 0.25
@@ -96,6 +107,7 @@ def attach_canvas(fig: Figure, *, hidpi: bool) -> Any:
         canvas.handle_set_device_pixel_ratio = lambda event: None
         canvas.handle_set_dpi_ratio = lambda event: None
     canvas._mlpw_frames = _Frames(canvas)
+    _cap_canvas_size(canvas)
     return canvas
 
 
@@ -306,6 +318,47 @@ class _Frames:
         if self.drafted or self.dirty:
             self.canvas._force_full = True
             self._draw()
+
+
+def _number(value: Any) -> float | None:
+    """``value`` as a finite positive float, or ``None``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+def _cap_canvas_size(canvas: Any) -> None:
+    handle_resize = canvas.handle_resize
+    set_ratio = canvas._handle_set_device_pixel_ratio
+
+    def resize(event: Any) -> None:
+        if not isinstance(event, dict):
+            return
+        width, height = _number(event.get("width", 800)), _number(event.get("height", 800))
+        if width is None or height is None:
+            return
+        ratio = float(canvas.device_pixel_ratio)
+        limit = MAX_CANVAS_PIXELS / (ratio * ratio)  # in the browser's pixels
+        scale = min(1.0, math.sqrt(limit / (width * height)))
+        w, h = max(1, int(width * scale)), max(1, int(height * scale))
+        if w * h > limit:  # a side rounded up to 1: the other gives way
+            w, h = (max(1, int(limit // h)), h) if h <= w else (w, max(1, int(limit // w)))
+        handle_resize({**event, "width": w, "height": h})
+
+    def set_device_pixel_ratio(ratio: Any) -> None:
+        number = _number(ratio)
+        if number is None:
+            return
+        set_ratio(min(number, MAX_DEVICE_PIXEL_RATIO))
+        width, height = canvas.figure.bbox.size
+        if width * height > MAX_CANVAS_PIXELS:  # the same size at a higher ratio: shrink it to the cap
+            shown = canvas.device_pixel_ratio
+            resize({"width": width / shown, "height": height / shown})
+
+    canvas.handle_resize = resize
+    canvas._handle_set_device_pixel_ratio = set_device_pixel_ratio
 
 
 def is_canvas(fig: Figure) -> bool:

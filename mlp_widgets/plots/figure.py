@@ -24,6 +24,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -225,6 +226,21 @@ class FigureView:
         to draw keep this no-op.
         """
 
+    @property
+    def title(self) -> str:
+        """The figure's title (its first axes' title), or its kind when it has none."""
+        ax = self.fig.axes[0] if self.fig.axes else None
+        return (ax.get_title() if ax is not None else "") or type(self).__name__
+
+    def set_title(self, title: str, *, redraw: bool = True) -> str:
+        """Change the title (a full redraw, now or with the next update when ``redraw=False``)."""
+        ax = self.fig.axes[0]
+        if ax.get_title() == title:
+            return ""
+        ax.set_title(title, fontsize=self.style.font_size + 1)
+        self.blitter.invalidate()
+        return self.redraw(full=True) if redraw else ""
+
     def on_redraw(self, callback: Callable[[FigureView], None]) -> None:
         """Call ``callback(view)`` after every redraw (e.g. to refresh a PNG fallback)."""
         self._listeners.append(callback)
@@ -238,9 +254,26 @@ class FigureView:
             callback(self)
         return self.last_redraw
 
+    @property
+    def is_widget(self) -> bool:
+        """Whether the canvas is an ipympl widget (shown as it is; else as PNG images)."""
+        return is_widget_canvas(self.fig)
+
     def png(self, dpi: float | None = None) -> bytes:
-        """The current figure as PNG bytes."""
+        """The current figure as PNG bytes (drawn afresh, at ``dpi``)."""
         return png_bytes(self.fig, dpi)
+
+    def screen_png(self) -> bytes:
+        """PNG of the canvas' current pixels, as shown (cheaper than :meth:`png`: no redraw)."""
+        from PIL import Image
+
+        try:
+            pixels = np.asarray(self.fig.canvas.buffer_rgba())
+        except AttributeError:  # never drawn
+            return self.png()
+        buf = io.BytesIO()
+        Image.fromarray(pixels).save(buf, format="png", compress_level=1)  # fast: refreshed on every redraw
+        return buf.getvalue()
 
     def close(self) -> None:
         """Close the figure; further updates do nothing."""

@@ -74,6 +74,8 @@ class HeatmapView(FigureView):
         (self.marker,) = self.ax.plot([], [], marker="x", color="k", markersize=8, linestyle="none")
         self.blitter.add(self.marker)
         self.contour_set = None
+        self._overlays: dict[str, object] = {}
+        self._needs_full = False
         self.fig.tight_layout()
         self.update(z, full=True)
 
@@ -105,6 +107,7 @@ class HeatmapView(FigureView):
         self.image.set_clim(*clim)
         if self.n_contours > 0:
             self._draw_contours(z)
+        full, self._needs_full = full or self._needs_full, False
         return self.redraw(full)
 
     def _draw_contours(self, z: np.ndarray) -> None:
@@ -120,15 +123,44 @@ class HeatmapView(FigureView):
         self.contour_set = self.ax.contour(xs, ys, z, levels=self.n_contours, colors="k", linewidths=0.6, alpha=0.6)
         self.blitter.add(self.contour_set)
 
-    def mark(self, x: float | None, y: float | None = None) -> str:
+    def mark(self, x: float | None, y: float | None = None, *, redraw: bool = True) -> str:
         """Mark one point (e.g. the current weights in a loss landscape); ``None`` hides it."""
         if x is None:
             self.marker.set_data([], [])
         else:
             self.marker.set_data([float(x)], [float(y)])
-        return self.redraw()
+        return self.redraw() if redraw else ""
 
-    def set_extent(self, extent: Sequence[float]) -> str:
-        """Change the grid's corners (a full redraw)."""
-        self.image.set_extent(tuple(float(e) for e in extent))
-        return self.redraw(full=True)
+    def set_extent(self, extent: Sequence[float], *, redraw: bool = True) -> str:
+        """Change the grid's corners and fit the axes to them (a full redraw)."""
+        x0, x1, y0, y1 = (float(e) for e in extent)
+        self.image.set_extent((x0, x1, y0, y1))
+        self.ax.set_xlim(x0, x1)
+        self.ax.set_ylim(y0, y1)
+        self._needs_full = True
+        return self.redraw(full=True) if redraw else ""
+
+    def segments(self, name: str) -> list[np.ndarray]:
+        """The segments of the overlay ``name`` now shown (empty if there is none)."""
+        overlay = self._overlays.get(name)
+        return [] if overlay is None else list(overlay.get_segments())
+
+    def set_segments(self, name: str, segments: Sequence | np.ndarray, *, redraw: bool = True, **style: object) -> str:
+        """Draw (or replace) a named overlay of line segments, e.g. a layer's kink lines (a blit).
+
+        ``segments`` is a sequence of ``[[x0, y0], [x1, y1]]``; segments with a
+        non-finite end are left out. ``style`` (colors, linewidths,
+        linestyles) applies when the overlay is first made.
+        """
+        from matplotlib.collections import LineCollection
+
+        kept = [s for s in np.asarray(segments, dtype=float).reshape(-1, 2, 2) if np.isfinite(s).all()]
+        overlay = self._overlays.get(name)
+        if overlay is None:
+            options = {"colors": "k", "linewidths": 0.7, "linestyles": "--", "antialiased": False, **style}
+            overlay = LineCollection([], **options)
+            self.ax.add_collection(overlay, autolim=False)
+            self.blitter.add(overlay)
+            self._overlays[name] = overlay
+        overlay.set_segments(kept)
+        return self.redraw() if redraw else ""

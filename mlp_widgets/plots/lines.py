@@ -122,6 +122,11 @@ class LineView(FigureView):
                 line.set_color(color)
         return self._after_change(full, redraw)
 
+    @property
+    def names(self) -> list[str]:
+        """The names of the curves shown, in the order they were added."""
+        return list(self.lines)
+
     def remove_line(self, name: str, redraw: bool = True) -> str:
         """Remove the curve ``name`` (nothing happens if there is none)."""
         line = self.lines.pop(name, None)
@@ -149,15 +154,15 @@ class LineView(FigureView):
             self.ax.legend(handles, labels, fontsize=self.style.font_size, loc="best", frameon=False)
 
     # -- reference lines ------------------------------------------------------------------------
-    def set_hline(self, name: str, y: float | None, **kwargs: object) -> str:
+    def set_hline(self, name: str, y: float | None, *, redraw: bool = True, **kwargs: object) -> str:
         """A horizontal reference line (e.g. the threshold ε); ``None`` removes it."""
-        return self._set_ref(name, y, self.ax.axhline, **kwargs)
+        return self._set_ref(name, y, self.ax.axhline, redraw, **kwargs)
 
-    def set_vline(self, name: str, x: float | None, **kwargs: object) -> str:
+    def set_vline(self, name: str, x: float | None, *, redraw: bool = True, **kwargs: object) -> str:
         """A vertical reference line (e.g. the current best); ``None`` removes it."""
-        return self._set_ref(name, x, self.ax.axvline, **kwargs)
+        return self._set_ref(name, x, self.ax.axvline, redraw, **kwargs)
 
-    def _set_ref(self, name: str, value: float | None, make, **kwargs: object) -> str:  # noqa: ANN001
+    def _set_ref(self, name: str, value: float | None, make, redraw: bool, **kwargs: object) -> str:  # noqa: ANN001
         old = self.refs.pop(name, None)
         if old is not None:
             self.blitter.remove(old)
@@ -167,7 +172,7 @@ class LineView(FigureView):
             kwargs.setdefault("linestyle", ":")
             kwargs.setdefault("linewidth", 1.0)
             self.refs[name] = self.blitter.add(make(float(value), **kwargs))
-        return self._after_change(False, True)
+        return self._after_change(False, redraw)
 
     # -- limits ---------------------------------------------------------------------------------
     def set_limits(self, xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None) -> str:

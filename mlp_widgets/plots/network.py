@@ -193,6 +193,11 @@ class UnitPicturesView(FigureView):
         self.kinks: list[Any] = []
         self.set_count(count)
 
+    @property
+    def count(self) -> int:
+        """Number of pictures laid out."""
+        return len(self.images)
+
     def set_count(self, count: int) -> None:
         """Lay out ``count`` pictures (clears the figure; the next update draws everything)."""
         count = check_int("number of pictures", count, 0, 64)

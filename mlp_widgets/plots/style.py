@@ -1,7 +1,7 @@
 """Frame styles and colour maps shared by every view.
 
 ipympl sends each redraw to the browser as a PNG, and a Binder session gets
-about 1 Mbit/s, so the default style keeps a full frame near 20 KiB: a
+about 1 Mbit/s, so the default style keeps frames small (``benchmarks/bench_surface.py`` measures them): a
 480×360 figure, no anti-aliasing, a colour map with 16 discrete levels, no
 grid lines and few, small tick labels. ``"sharp"`` trades bytes for looks.
 """
@@ -41,6 +41,19 @@ LINE_COLORS: tuple[str, ...] = (
     "#F0E442",
     "#000000",
 )
+
+
+#: one colour per activation, the same in every widget (Okabe–Ito, then a brown for the eighth)
+ACTIVATION_COLORS: dict[str, str] = {
+    "relu": "#0072B2",
+    "sigmoid": "#D55E00",
+    "tanh": "#009E73",
+    "leaky_relu": "#56B4E9",
+    "identity": "#000000",
+    "gelu": "#CC79A7",
+    "elu": "#E69F00",
+    "softplus": "#8C564B",
+}
 
 
 @dataclass(frozen=True)

@@ -112,11 +112,6 @@ class SurfaceView(FigureView):
         if title:
             ax.set_title(title, fontsize=style.font_size + 1)
 
-    def set_title(self, title: str) -> None:
-        """Change the title (a full redraw)."""
-        self.ax.set_title(title, fontsize=self.style.font_size + 1)
-        self.redraw(full=True)
-
     # -- grid and data --------------------------------------------------------------------------
     def _set_grid(self, x_nodes: np.ndarray, y_nodes: np.ndarray) -> None:
         x_nodes, y_nodes = np.asarray(x_nodes, dtype=float), np.asarray(y_nodes, dtype=float)

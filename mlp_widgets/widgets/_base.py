@@ -5,8 +5,18 @@
 * a status line (``widget.status``) where every callback's error appears as a
   short sentence — Voilà shows uncaught callback errors nowhere — while the
   traceback goes to the ``mlp_widgets`` logger;
-* :meth:`~WidgetBase.bind`: a control whose new value is validated and
-  applied, or refused with a sentence and put back to its last valid value;
+* :meth:`~WidgetBase.bind`: how a control and the widget's state meet, in one
+  direction. A control *shows* a value derived from the state
+  (``shown()``); a new value on it is user input only if it is not what the
+  state shows, and then it is validated and applied (the widget's setter
+  changes the state), or refused with a sentence. After either, the control
+  shows the state again. Writing a control from the widget therefore never
+  acts, whatever the browser sends back: an echo of a shown value *is* the
+  shown value. No flag says where a change came from;
+* :meth:`~WidgetBase.put`: the one way a widget writes a control — all traits
+  in one message to the browser and one notification in the kernel, so the
+  browser never sees a new range with an old value (it would clamp the old
+  value and send it back as if the user had moved it);
 * figure ownership: :meth:`~WidgetBase.add_view` and :meth:`~WidgetBase.embed`
   put a view's canvas on screen (the ipympl widget itself under Jupyter, a PNG
   ``Image`` elsewhere), and :meth:`~WidgetBase.close` closes every figure and
@@ -18,23 +28,27 @@ from __future__ import annotations
 import asyncio
 import functools
 import html
-import io
 import logging
+import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as W
 import numpy as np
 import traitlets
 
-from ..plots.figure import FigureView, is_widget_canvas
+from ..plots.figure import FigureView
 from ._canvas import canvas_or_images
 
 log = logging.getLogger("mlp_widgets.widgets")
 
-_ERROR_STYLE = "color:#B00020"
-_INFO_STYLE = "color:#1B5E20"
+#: status colours from the page's theme (JupyterLab's variables; the fallbacks are for other front-ends):
+#: the error colour reads at 4.5:1 or better on both of JupyterLab's themes, and information uses the
+#: theme's own text colour, which always does
+_ERROR_STYLE = "color:var(--jp-error-color1, #B00020)"
+_INFO_STYLE = "color:var(--jp-ui-font-color1, inherit)"
 
 
 def short_message(exc: BaseException) -> str:
@@ -43,6 +57,35 @@ def short_message(exc: BaseException) -> str:
         return str(exc)
     text = str(exc) or "no details"
     return f"Something went wrong ({type(exc).__name__}: {text}); the last valid state is kept."
+
+
+@dataclass(eq=False)
+class _Binding:
+    """A bound control and how to tell the value its state shows."""
+
+    control: W.ValueWidget
+    shown: Callable[[], Any] | None
+    accepted: Any = None
+
+    def value(self) -> Any:
+        """What the control should show now."""
+        return self.shown() if self.shown is not None else self.accepted
+
+    def shows(self, value: Any) -> bool:
+        """Whether ``value`` is what the control shows for the current state."""
+        target = self.value()
+        if isinstance(self.control, W.FloatSlider) and _finite(value) and _finite(target):
+            return abs(float(value) - float(target)) <= self.control.step / 2
+        if _finite(value) is False and _finite(target) is False:
+            return str(value) == str(target)  # NaN is NaN
+        return bool(value == target)
+
+
+def _finite(value: Any) -> bool | None:
+    """``True``/``False`` for a real number (finite or not), ``None`` for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        return None
+    return math.isfinite(float(value))
 
 
 class WidgetBase(W.VBox):
@@ -55,8 +98,7 @@ class WidgetBase(W.VBox):
         self.messages: list[str] = []
         self._message = ""
         self._views: list[FigureView] = []
-        self._last_valid: dict[int, Any] = {}
-        self._reverting: set[int] = set()
+        self._bindings: list[_Binding] = []
 
     # -- status line ----------------------------------------------------------------------------
     @property
@@ -68,12 +110,12 @@ class WidgetBase(W.VBox):
         """Show ``message`` as an error on the status line."""
         self._message = message
         self.messages.append(message)
-        self.status.value = f'<span style="{_ERROR_STYLE}">⚠ {html.escape(message)}</span>'
+        self.status.value = f'<span class="mlpw-status-error" style="{_ERROR_STYLE}">⚠ {html.escape(message)}</span>'
 
     def show_info(self, message: str) -> None:
         """Show ``message`` as information on the status line."""
         self._message = message
-        self.status.value = f'<span style="{_INFO_STYLE}">{html.escape(message)}</span>'
+        self.status.value = f'<span class="mlpw-status-info" style="{_INFO_STYLE}">{html.escape(message)}</span>'
 
     def clear_status(self) -> None:
         """Clear the status line."""
@@ -109,37 +151,83 @@ class WidgetBase(W.VBox):
         control: W.ValueWidget,
         apply: Callable[[Any], Any],
         check: Callable[[Any], Any] | None = None,
+        *,
+        shown: Callable[[], Any] | None = None,
     ) -> None:
-        """Validate and apply every new value of ``control``; refuse bad ones.
+        """Make ``control`` an input of the widget's state, and a view of it.
 
-        ``check(value)`` returns the cleaned value or raises ``ValueError``;
-        ``apply(clean)`` acts on it (and may raise ``ValueError`` too). On
-        success the status line is cleared and the value remembered; on
-        failure the sentence is shown and the control goes back to the last
-        valid value, so what is on screen stays consistent.
+        Parameters
+        ----------
+        control : ipywidgets.ValueWidget
+            The control.
+        apply : callable
+            ``apply(clean)`` acts on a new user value — normally the widget's
+            setter, with one field of its state changed. It may raise
+            ``ValueError`` with a sentence; the state is then unchanged.
+        check : callable, optional
+            ``check(value)`` returns the cleaned value or raises ``ValueError``.
+        shown : callable, optional
+            The value the control shows for the current state. Without it the
+            control shows the last value it accepted (a parameter read when an
+            action runs, such as the landscape's grid size).
+
+        Notes
+        -----
+        A new value equal to ``shown()`` is not input (for a float slider:
+        within half a step — a slider cannot say more, and the browser snaps
+        to its step). Any other value is checked and applied; on success the
+        status line is cleared (unless ``apply`` showed an error of its own),
+        on failure the sentence is shown. Either way the control then shows
+        ``shown()`` again.
         """
-        key = id(control)
-        self._last_valid[key] = control.value
+        binding = _Binding(control, shown)
+        if shown is None:
+            binding.accepted = control.value
 
         def handler(change: dict) -> None:
-            if key in self._reverting:
-                return
-            shown = len(self.messages)
+            if binding.shows(change["new"]):
+                return  # the state's own value: written by the widget, or echoed by the browser
+            before = len(self.messages)
             try:
                 value = check(change["new"]) if check is not None else change["new"]
                 apply(value)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - every error must reach the user
                 if not isinstance(exc, ValueError):
                     log.exception("Error applying %r in %s", change["new"], type(self).__name__)
                 self.show_error(short_message(exc))
-                self.revert(control)
+                self.put(control, value=binding.value())
                 return
-            self._last_valid[key] = control.value
-            if len(self.messages) == shown:  # keep an error that an observer set off by apply() showed
+            if shown is None:
+                binding.accepted = value
+            if not binding.shows(control.value):
+                self.put(control, value=binding.value())  # e.g. a value the state rounded
+            if len(self.messages) == before:  # keep an error that an observer set off by apply() showed
                 self.clear_status()
 
         control.observe(handler, names="value")
+        self._bindings.append(binding)
         self._guard_browser_state(control)
+
+    def render_controls(self) -> None:
+        """Make every control bound with ``shown`` show the current state (call it at the end of a setter)."""
+        for binding in self._bindings:
+            if binding.shown is not None and not binding.shows(binding.control.value):
+                self.put(binding.control, value=binding.value())
+
+    def unbind(self, control: W.ValueWidget) -> None:
+        """Forget a control that is being removed (its row was deleted)."""
+        self._bindings = [b for b in self._bindings if b.control is not control]
+
+    @staticmethod
+    def put(control: W.Widget, **traits: Any) -> None:
+        """Write ``traits`` on a control from the widget: one message to the browser, one notification here.
+
+        Traits are set in the order given and checked together at the end, so
+        a slider's new range and value never contradict each other on the way.
+        """
+        with control.hold_sync(), control.hold_trait_notifications():
+            for name, value in traits.items():
+                setattr(control, name, value)
 
     def _guard_browser_state(self, control: W.ValueWidget) -> None:
         """Show a sentence when the browser sends a value the control's trait refuses.
@@ -147,7 +235,7 @@ class WidgetBase(W.VBox):
         A number box given "Infinity" or "1e999" sends ``null`` (JSON has no
         infinity); the trait refuses it inside ``set_state``, where ipywidgets
         would only log it. Here the sentence goes on the status line and the
-        box in the browser is put back to the last valid value.
+        box in the browser is put back to the value it showed.
         """
         original = control.set_state
 
@@ -164,27 +252,6 @@ class WidgetBase(W.VBox):
 
         control.set_state = set_state
 
-    def revert(self, control: W.ValueWidget) -> None:
-        """Put ``control`` back to its last valid value without applying it again."""
-        key = id(control)
-        if key not in self._last_valid:
-            return
-        self._reverting.add(key)
-        try:
-            control.value = self._last_valid[key]
-        finally:
-            self._reverting.discard(key)
-
-    def set_quietly(self, control: W.ValueWidget, value: Any) -> None:
-        """Set a bound control's value (and remember it as valid) without applying it."""
-        key = id(control)
-        self._reverting.add(key)
-        try:
-            control.value = value
-        finally:
-            self._reverting.discard(key)
-        self._last_valid[key] = control.value
-
     # -- figures --------------------------------------------------------------------------------
     def add_view(self, view: FigureView) -> FigureView:
         """Take ownership of a view: :meth:`close` will close its figure."""
@@ -195,18 +262,18 @@ class WidgetBase(W.VBox):
         """The widget that shows ``view``: its ipympl canvas, or a PNG image refreshed on every redraw."""
         if view not in self._views:
             self.add_view(view)
-        canvas = view.fig.canvas
-        if is_widget_canvas(view.fig):
+        canvas = view.canvas
+        if view.is_widget:
             canvas.header_visible = False
             canvas.footer_visible = False
             canvas.resizable = False
             canvas.toolbar_visible = "fade-in-fade-out"
             canvas.toolbar_position = "left"
-            return canvas_or_images(view, _buffer_png)  # PNG images if the front-end cannot show the canvas
+            return canvas_or_images(view)  # PNG images if the front-end cannot show the canvas
         image = W.Image(format="png", layout=W.Layout(width=f"{view.style.pixels[0]}px"))
 
         def refresh(v: FigureView) -> None:
-            image.value = _buffer_png(v)
+            image.value = v.screen_png()
 
         refresh(view)
         view.on_redraw(refresh)
@@ -225,20 +292,6 @@ class WidgetBase(W.VBox):
         _close_tree(self.children)
         self.status.close()
         super().close()
-
-
-def _buffer_png(view: FigureView) -> bytes:
-    """PNG of the canvas' current pixels (cheaper than ``savefig``: no redraw)."""
-    from PIL import Image
-
-    canvas = view.fig.canvas
-    try:
-        pixels = np.asarray(canvas.buffer_rgba())
-    except AttributeError:  # never drawn
-        return view.png()
-    buf = io.BytesIO()
-    Image.fromarray(pixels).save(buf, format="png", compress_level=1)  # fast: refreshed on every redraw
-    return buf.getvalue()
 
 
 def _close_tree(children: Any) -> None:

@@ -26,7 +26,6 @@ import asyncio
 import os
 import time
 import weakref
-from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as W
@@ -64,14 +63,11 @@ class CanvasOrImages(W.Box):
     ----------
     view : FigureView
         A view whose figure has an ipympl canvas.
-    png : callable
-        ``png(view) -> bytes``: the PNG shown for the view's current pixels.
     """
 
-    def __init__(self, view: FigureView, png: Callable[[FigureView], bytes]) -> None:
+    def __init__(self, view: FigureView) -> None:
         self.view = view
         self.canvas = view.fig.canvas
-        self._png = png
         self.images = False
         super().__init__(children=(self.canvas,), layout=W.Layout(width="auto"))
         if self.confirmed:
@@ -130,7 +126,7 @@ class CanvasOrImages(W.Box):
         image = W.Image(format="png", layout=W.Layout(width=f"{view.style.pixels[0]}px"))
 
         def refresh(v: FigureView) -> None:
-            image.value = self._png(v)
+            image.value = v.screen_png()
 
         view.fig.canvas.draw()
         refresh(view)
@@ -172,6 +168,6 @@ def _hook_control_comm() -> None:
     manager.register_target("jupyter.widget.control", opened)
 
 
-def canvas_or_images(view: FigureView, png: Callable[[FigureView], bytes]) -> W.Widget:
+def canvas_or_images(view: FigureView) -> W.Widget:
     """The widget that shows ``view``'s ipympl canvas, falling back to PNG images (see the module docstring)."""
-    return CanvasOrImages(view, png)
+    return CanvasOrImages(view)

@@ -13,7 +13,7 @@ from ..core import ACTIVATIONS, Dataset, get_activation, lab2_dataset
 from ..core._validate import check_choice, check_float
 from ..core.limits import MAX_ACTIVATION_X as X_LIMIT
 from ..plots import LineView, SurfaceView
-from ..plots.style import FrameStyle
+from ..plots.style import ACTIVATION_COLORS, FrameStyle
 from ._base import WidgetBase
 
 #: points per curve
@@ -80,7 +80,7 @@ class ActivationComparer(WidgetBase):
             readout_format=".1f", layout=W.Layout(width="360px"),
         )  # fmt: skip
         self.derivative_box = W.Checkbox(value=bool(derivative), description="show derivatives (dashed)")
-        self.lines = LineView(title="activation functions", xlabel="x", style=style, backend=backend)
+        self.curves_view = LineView(title="activation functions", xlabel="x", style=style, backend=backend)
         self.table = W.HTML()
         self.bind(self.select, lambda v: self._refresh_curves())
         self.bind(self.range_slider, lambda v: self._refresh_curves(), check=self._check_range)
@@ -112,7 +112,7 @@ class ActivationComparer(WidgetBase):
         curves = W.VBox(
             [
                 W.HBox([self.select, W.VBox([self.range_slider, self.derivative_box])]),
-                self.embed(self.lines),
+                self.embed(self.curves_view),
                 self.table,
             ]
         )
@@ -147,15 +147,15 @@ class ActivationComparer(WidgetBase):
         for name in names:
             act = get_activation(name)
             wanted.add(name)
-            self.lines.set_line(name, x, act.forward(x), redraw=False)
+            color = ACTIVATION_COLORS[name]
+            self.curves_view.set_line(name, x, act.forward(x), color=color, redraw=False)
             if self.derivative_box.value:
-                color = self.lines.lines[name].get_color()
-                self.lines.set_line(f"{name}'", x, act.derivative(x), color=color, linestyle="--", redraw=False)
+                self.curves_view.set_line(f"{name}'", x, act.derivative(x), color=color, linestyle="--", redraw=False)
                 wanted.add(f"{name}'")
-        for name in list(self.lines.lines):
+        for name in self.curves_view.names:
             if name not in wanted:
-                self.lines.remove_line(name, redraw=False)
-        self.lines.set_limits(xlim=(float(x[0]), float(x[-1])))
+                self.curves_view.remove_line(name, redraw=False)
+        self.curves_view.set_limits(xlim=(float(x[0]), float(x[-1])))
         self.table.value = self._table_html(names, x)
 
     def _table_html(self, names: list[str], x: torch.Tensor) -> str:

@@ -1,24 +1,28 @@
 """Dashboard: every widget on one page, wired together — the Voilà app.
 
-The dashboard holds the shared state as three traits — the ``dataset`` (from
-the target explorer), the current ``net`` and the ``best_net`` found by the
-search — and links each widget to them with ``traitlets.dlink``:
+The dashboard holds the shared state — the ``dataset`` (from the target
+explorer), the current ``net`` and the ``best_net`` found by the search — and
+is the only place that moves it between the widgets. State flows one way:
+each widget publishes what its user made (an output trait) and receives the
+shared state through its own inputs or its one setter; no widget writes
+another widget's controls, and nothing is sent back where it came from::
 
-    TargetExplorer.dataset ─▶ dataset ─▶ LayerBuilder / LossInspector / RandomSearchStepper / NetworkExplorer
-    LayerBuilder.net       ─▶ net     ─▶ LossInspector.net, RandomSearchStepper.net, NetworkExplorer.net
-    NetworkExplorer.edited ─▶ net       (a hand edit is the new current network)
-    RandomSearchStepper.best_net ─▶ best_net ─▶ LossInspector.net, NetworkExplorer.net
+    TargetExplorer.dataset  ─▶ dataset ─▶ .dataset of LayerBuilder, LossInspector, RandomSearchStepper,
+                                          NetworkExplorer
+    LayerBuilder.net        ─▶ net     ─▶ RandomSearchStepper.net (a new search), LossInspector.net,
+    NetworkExplorer.edited  ─▶ net        NetworkExplorer.show, ExportPanel.net
+    ExportPanel.loaded      ─▶ net        (and LayerBuilder.show_net, so the builder shows it)
+    RandomSearchStepper.best_net ─▶ best_net ─▶ LossInspector.net, NetworkExplorer.show, ExportPanel.net
 
-The explorer's *edits* go back to ``net``, not its ``net`` trait: a network
-that arrives in the explorer (built, searched) is shown there and never sent
-back, so there is no loop. An edit restarts the search from the edited
-network — the network changed, so that is what the search should start from
-(edits are published at most five times a second while a slider moves).
+An edit in the explorer restarts the search from the edited network (the
+network changed, so that is what the search should start from). The search
+publishes no network before its first step, and the explorer ignores the
+network it already shows, so an edit never comes back as "a network from
+outside" and stays undoable.
 
 An :class:`~mlp_widgets.widgets.export_panel.ExportPanel` above the tabs saves
 the latest network (``net`` or ``best_net``, whichever changed last), exports
-its code or any figure, and loads a network file, which becomes ``net`` (shown
-in the layer builder, if it is built).
+its code or any figure, and loads a network file, which becomes ``net``.
 
 Tabs are built the first time they are opened, so the page comes up after
 building only the first one (cold start matters on Binder); a widget built
@@ -28,8 +32,8 @@ A :class:`~mlp_widgets.config.DashboardConfig` (``Dashboard(config=...)``, or
 the file named by the ``MLP_WIDGETS_CONFIG`` environment variable, which the
 ``mlp-widgets dashboard --config FILE`` command sets for its kernels) chooses
 the target, the starting network and the search settings, the tabs shown, and
-hides or fixes (disables) controls by name; each tab gets its part of the
-config when it is built.
+hides or fixes (disables) controls by name; each widget gets its part of the
+config through its own setter.
 """
 
 from __future__ import annotations
@@ -42,8 +46,8 @@ from typing import Any
 import ipywidgets as W
 import traitlets
 
-from ..config import CONFIG_ENV, TABS, DashboardConfig, control_part
-from ..core import Dataset, Net, lab2_dataset
+from ..config import CONFIG_ENV, TABS, DashboardConfig, NetSpec, control_part
+from ..core import Dataset, Net, lab2_dataset, lab_net
 from ..plots.style import FrameStyle
 from ._base import WidgetBase
 
@@ -125,12 +129,6 @@ class _ControlRule:
         self._undo.clear()
 
 
-def _view_title(view: Any) -> str:
-    ax = getattr(view, "ax", None)
-    title = ax.get_title() if ax is not None else ""
-    return title or type(view).__name__
-
-
 class Dashboard(WidgetBase):
     """The whole lab in tabs: activations, network builder, target and loss, random search, network explorer.
 
@@ -162,7 +160,7 @@ class Dashboard(WidgetBase):
     net : Net or None
         The current network: built in the layer builder, edited in the explorer, or loaded from a file.
     best_net : Net or None
-        The best network the search found so far.
+        The best network the search found so far (``None`` before its first step).
     config : DashboardConfig or None
         The config applied (``None``: the lab's defaults, no control hidden or fixed).
     parts : dict
@@ -186,6 +184,11 @@ class Dashboard(WidgetBase):
         backend: str = "auto",
     ) -> None:
         super().__init__()
+        self.parts: dict[str, WidgetBase] = {}
+        self._observers: list[tuple[traitlets.HasTraits, Callable[[dict], None], str]] = []
+        self._rules: dict[str, _ControlRule] = {}
+        self._all_pages: dict[str, W.VBox] = {}
+        self._options: dict[str, Any] = {"style": style, "backend": backend}
         env_error = ""
         if config is None and os.environ.get(CONFIG_ENV):
             try:
@@ -194,20 +197,16 @@ class Dashboard(WidgetBase):
                 env_error = f"The config file in {CONFIG_ENV} was refused, so the lab's defaults are shown: {exc}"
                 config = None
         self.config: DashboardConfig | None = DashboardConfig.load(config) if config is not None else None
-        keys = self._check_tabs(tabs if tabs is not None else (self.config.ui.tabs if self.config else None))
-        self._options: dict[str, Any] = {"style": style, "backend": backend}
-        self.parts: dict[str, WidgetBase] = {}
-        self._links: list[traitlets.dlink] = []
-        self._observers: list[tuple[traitlets.HasTraits, Callable[[dict], None], str]] = []
-        self._rules: dict[str, _ControlRule] = {}
+        self._keys = self._check_tabs(tabs if tabs is not None else (self.config.ui.tabs if self.config else None))
         self.dataset = self.config.target.dataset() if self.config else lab2_dataset()
-        if self.config is not None:
-            self.net = self.config.network.spec().build()
-        self._keys = keys
-        self._all_pages: dict[str, W.VBox] = {}
+        self.net = self.config.network.spec().build() if self.config else lab_net()
+        self.best_net = None
         self.tab = W.Tab()
         self._layout_tabs()
-        self.tab.observe(self.guard(lambda change: self._build_tab(change["new"])), names="selected_index")
+        self._watch(self.tab, lambda change: self._build_tab(change["new"]), "selected_index")
+        self._watch(self, lambda change: self._push_dataset(change["new"]), "dataset")
+        self._watch(self, lambda change: self._push_net(change["new"]), "net")
+        self._watch(self, lambda change: self._push_best(change["new"]), "best_net")
         self._build_export()
         self.toolbar = W.Accordion(children=[self.export_panel], titles=("save · load · export",), selected_index=None)
         self.children = [self.status, self.toolbar, self.tab]
@@ -215,7 +214,7 @@ class Dashboard(WidgetBase):
         self.tab.selected_index = 0
         self._build_tab(0)
         if not lazy:
-            for index in range(1, len(keys)):
+            for index in range(1, len(self._keys)):
                 self._build_tab(index)
         if env_error:
             self.show_error(env_error)
@@ -234,7 +233,42 @@ class Dashboard(WidgetBase):
             self._all_pages.setdefault(key, W.VBox(layout=W.Layout(min_height="420px")))
         self._pages = [self._all_pages[key] for key in self._keys]
         self.tab.children = self._pages
-        self.tab.titles = tuple(dict(TABS)[key] for key in self._keys)
+        self.tab.titles = tuple(f"{i + 1} · {dict(TABS)[key]}" for i, key in enumerate(self._keys))
+
+    # -- moving the shared state ----------------------------------------------------------------
+    def _watch(self, source: traitlets.HasTraits, handler: Callable[[dict], Any], name: str) -> None:
+        """Observe ``source.name`` with a guarded handler (removed again by :meth:`close`)."""
+        guarded = self.guard(handler)
+        source.observe(guarded, names=name)
+        self._observers.append((source, guarded, name))
+
+    def _latest_net(self) -> Net | None:
+        """What the inspector, the explorer and the export panel show: the search's best once it found one."""
+        return self.best_net if self.best_net is not None else self.net
+
+    def _push_dataset(self, dataset: Dataset) -> None:
+        for key in ("builder", "inspector", "stepper", "explorer"):
+            if key in self.parts:
+                self.parts[key].dataset = dataset
+
+    def _push_net(self, net: Net | None) -> None:
+        if net is None:
+            return
+        self.best_net = None  # a new network: what the search found belongs to the old one
+        if "stepper" in self.parts:
+            self.parts["stepper"].net = net  # a new search from it
+        self._show_latest(net)
+
+    def _push_best(self, best: Net | None) -> None:
+        if best is not None:
+            self._show_latest(best)
+
+    def _show_latest(self, net: Net) -> None:
+        if "inspector" in self.parts:
+            self.parts["inspector"].net = net
+        if "explorer" in self.parts:
+            self.parts["explorer"].show(net)
+        self.export_panel.net = net
 
     # -- building -------------------------------------------------------------------------------
     def _builders(self) -> dict[str, Callable[[], list[W.Widget]]]:
@@ -254,28 +288,13 @@ class Dashboard(WidgetBase):
         self._apply_rules()
         self.export_panel.refresh_figures()
 
-    def _link(self, source: tuple[Any, str], target: tuple[Any, str]) -> None:
-        self._links.append(traitlets.dlink(source, target))
-
-    def _forward(self, source: traitlets.HasTraits, name: str, to: str, when: Callable[[], bool] | None = None) -> None:
-        """Copy every later non-``None`` value of ``source.name`` to ``self.to`` (no initial copy), if ``when()``."""
-
-        def handler(change: dict) -> None:
-            if change["new"] is not None and (when is None or when()):
-                setattr(self, to, change["new"])
-
-        source.observe(handler, names=name)
-        self._observers.append((source, handler, name))
-
     def _build_export(self) -> None:
         from .export_panel import ExportPanel
 
         panel = ExportPanel(self._latest_net(), self._figures)
         self.export_panel = panel
         self.parts["export"] = panel
-        self._link((self, "net"), (panel, "net"))
-        self._link((self, "best_net"), (panel, "net"))
-        panel.observe(self.guard(lambda change: self._adopt(change["new"])), names="loaded")
+        self._watch(panel, lambda change: self._adopt(change["new"]), "loaded")
 
     def _adopt(self, net: Net | None) -> None:
         """A network loaded from a file becomes the current network (and the builder shows it)."""
@@ -283,13 +302,11 @@ class Dashboard(WidgetBase):
             return
         builder = self.parts.get("builder")
         if builder is not None:
-            builder.net = net  # ─▶ self.net through the link
-            builder.show_info(
-                "Showing a network loaded from a file; the controls still hold the last settings, and changing "
-                "one builds from them again."
-            )
-        else:
-            self.net = net
+            try:
+                builder.show_net(net)  # ─▶ builder.net ─▶ self.net
+            except ValueError as exc:
+                builder.show_error(f"{exc} The loaded network is used everywhere else.")
+        self.net = net
 
     def _build_activations(self) -> list[W.Widget]:
         from .activation_comparer import ActivationComparer
@@ -301,19 +318,15 @@ class Dashboard(WidgetBase):
     def _build_network(self) -> list[W.Widget]:
         from .layer_builder import LayerBuilder
 
-        kwargs: dict[str, Any] = {}
-        if self.config is not None:
-            cfg = self.config.network
-            kwargs = {
-                "hidden": cfg.hidden, "activation": list(cfg.activations), "init": cfg.init, "seed": cfg.seed,
-                "mean": cfg.mean, "std": cfg.std,
-            }  # fmt: skip
-        part = LayerBuilder(dataset=self.dataset, **kwargs, **self._options)
+        part = LayerBuilder(dataset=self.dataset, **self._options)
+        spec = self.config.network.spec() if self.config is not None else part.spec
+        try:  # the current network: configured, or loaded or edited before the tab was opened
+            part.set_spec(NetSpec.describing(self.net, spec), net=self.net)
+        except ValueError as exc:
+            part.set_spec(spec)
+            part.show_error(f"{exc} The builder starts from its own settings.")
         self.parts["builder"] = part
-        self._link((self, "dataset"), (part, "dataset"))
-        if self.net is not None:
-            part.net = self.net  # the current network (configured, loaded or edited before the tab was opened)
-        self._link((part, "net"), (self, "net"))
+        self._watch(part, lambda change: setattr(self, "net", change["new"]), "net")
         return [part]
 
     def _build_loss(self) -> list[W.Widget]:
@@ -322,12 +335,9 @@ class Dashboard(WidgetBase):
 
         target = TargetExplorer(dataset=self.dataset, **self._options)
         self.parts["target"] = target
-        self._link((target, "dataset"), (self, "dataset"))
+        self._watch(target, lambda change: setattr(self, "dataset", change["new"]), "dataset")
         inspector = LossInspector(net=self._latest_net(), dataset=self.dataset, **self._options)
         self.parts["inspector"] = inspector
-        self._link((self, "dataset"), (inspector, "dataset"))
-        self._link((self, "net"), (inspector, "net"))
-        self._link((self, "best_net"), (inspector, "net"))
         return [target, inspector]
 
     def _build_search(self) -> list[W.Widget]:
@@ -336,9 +346,7 @@ class Dashboard(WidgetBase):
         settings = self.config.search.settings() if self.config is not None else {}
         part = RandomSearchStepper(net=self.net, dataset=self.dataset, **settings, **self._options)
         self.parts["stepper"] = part
-        self._link((self, "dataset"), (part, "dataset"))
-        self._link((self, "net"), (part, "net"))
-        self._link((part, "best_net"), (self, "best_net"))
+        self._watch(part, lambda change: setattr(self, "best_net", change["new"]), "best_net")
         return [part]
 
     def _build_explorer(self) -> list[W.Widget]:
@@ -346,21 +354,12 @@ class Dashboard(WidgetBase):
 
         part = NetworkExplorer(net=self._latest_net(), dataset=self.dataset, **self._options)
         self.parts["explorer"] = part
-        self._link((self, "dataset"), (part, "dataset"))
-        self._link((self, "net"), (part, "net"))
-        self._link((self, "best_net"), (part, "net"))
-        # not a dlink (that would copy its initial None into net); and only from the explorer's own tab:
-        # a hand edit can only happen there, while a slider the browser adjusts in a hidden tab (when a
-        # searched network arrives) must not restart the search it came from
-        self._forward(part, "edited", "net", when=lambda: self._selected_key() == "explorer")
+        self._watch(part, lambda change: self._take_edit(change["new"]), "edited")
         return [part]
 
-    def _selected_key(self) -> str | None:
-        index = self.tab.selected_index
-        return self._keys[index] if index is not None and index < len(self._keys) else None
-
-    def _latest_net(self) -> Net | None:
-        return self.best_net if self.best_net is not None else self.net
+    def _take_edit(self, net: Net | None) -> None:
+        if net is not None:
+            self.net = net
 
     def _figures(self) -> dict[str, Any]:
         titles = dict(TABS)
@@ -371,7 +370,7 @@ class Dashboard(WidgetBase):
             for view in part.views:
                 if view.closed:
                     continue
-                name = f"{titles.get(tab_of.get(key, ''), key)} · {_view_title(view)}"
+                name = f"{titles.get(tab_of.get(key, ''), key)} · {view.title}"
                 n, base = 2, name
                 while name in figures:
                     name, n = f"{base} ({n})", n + 1
@@ -411,7 +410,7 @@ class Dashboard(WidgetBase):
 
         The config is checked completely first: an invalid one is refused with
         its sentence (on the status line, and as a ``ValueError``) and nothing
-        on screen changes.
+        on screen changes. Each widget then gets its part through its own setter.
 
         Returns
         -------
@@ -427,21 +426,20 @@ class Dashboard(WidgetBase):
             rule.release()
         self._rules.clear()
         self.config = new
-        # target: through the target explorer when it is built (its controls follow), else the shared state
-        dataset = new.target.dataset()
         target = self.parts.get("target")
         if target is not None:
-            target.dataset = dataset
+            target.set_spec(new.target)  # ─▶ target.dataset ─▶ self.dataset
         else:
-            self.dataset = dataset
-        self._apply_network()
+            self.dataset = new.target.dataset()
+        builder = self.parts.get("builder")
+        if builder is not None:
+            builder.set_spec(new.network.spec())  # ─▶ builder.net ─▶ self.net
+            builder.clear_status()
+        else:
+            self.net = new.network.spec().build()
         stepper = self.parts.get("stepper")
         if stepper is not None:
             stepper.configure(**new.search.settings())
-            for name, value in new.search.settings().items():
-                box = getattr(stepper, f"{_STEPPER_BOXES.get(name, name)}", None)
-                if isinstance(box, W.ValueWidget) and box.value != value:
-                    stepper.set_quietly(box, value)
         if list(new.ui.tabs) != self._keys:
             self._keys = list(new.ui.tabs)
             self._layout_tabs()
@@ -450,26 +448,6 @@ class Dashboard(WidgetBase):
         self._apply_rules()
         self.show_info("Config applied.")
         return new
-
-    def _apply_network(self) -> None:
-        cfg = self.config.network
-        builder = self.parts.get("builder")
-        if builder is None:
-            self.net = cfg.spec().build()
-            return
-        while len(builder.rows) > len(cfg.hidden):
-            builder.remove_layer()
-        while len(builder.rows) < len(cfg.hidden):
-            builder.add_layer()
-        for row, width, act in zip(builder.rows, cfg.hidden, cfg.activations, strict=True):
-            row.width_box.value = width
-            row.activation.value = act
-        builder.n_in_box.value, builder.n_out_box.value = 2, 1
-        builder.init_dropdown.value = cfg.init
-        builder.mean_box.value, builder.std_box.value = cfg.mean, cfg.std
-        builder.seed_box.value = cfg.seed
-        builder.reset_parameters()  # the config's network, even if the controls did not change
-        builder.clear_status()
 
     # -- navigation -----------------------------------------------------------------------------
     def show(self, key: str) -> WidgetBase | None:
@@ -482,13 +460,10 @@ class Dashboard(WidgetBase):
         return self._pages[index].children[-1] if self._pages[index].children else None
 
     def close(self) -> None:
-        """Unlink and close every widget and figure."""
+        """Stop watching and close every widget and figure."""
         for rule in self._rules.values():
             rule.release()
         self._rules.clear()
-        for link in self._links:
-            link.unlink()
-        self._links.clear()
         for source, handler, name in self._observers:
             source.unobserve(handler, names=name)
         self._observers.clear()
@@ -498,11 +473,3 @@ class Dashboard(WidgetBase):
         for page in self._all_pages.values():
             page.close()
         super().close()
-
-
-#: search setting -> the stepper's control attribute (``<attribute>``)
-_STEPPER_BOXES: dict[str, str] = {
-    "strategy": "strategy_dropdown", "epsilon": "epsilon_box", "max_iters": "max_iters_box",
-    "weight_range": "weight_box", "bias_range": "bias_box", "sigma": "sigma_box", "adapt_sigma": "adapt_box",
-    "lr": "lr_box", "batch_size": "batch_box", "seed": "seed_box",
-}  # fmt: skip

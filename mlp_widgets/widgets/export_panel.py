@@ -68,7 +68,7 @@ class ExportPanel(WidgetBase):
     net : Net or None
         Input: what Save and Export use. A valid upload replaces it.
     loaded : Net or None
-        Output: the network read from the last valid upload.
+        Output (read-only): the network read from the last valid upload.
     download : ipywidgets.HTML
         The latest download link.
     code_area : ipywidgets.Textarea
@@ -76,7 +76,7 @@ class ExportPanel(WidgetBase):
     """
 
     net = traitlets.Instance(Net, allow_none=True)
-    loaded = traitlets.Instance(Net, allow_none=True)
+    loaded = traitlets.Instance(Net, allow_none=True, read_only=True)
 
     def __init__(
         self,
@@ -89,15 +89,33 @@ class ExportPanel(WidgetBase):
         self.net = net
         self._figures = figures
         self.basename = _safe_name(basename)
-        self.save_json_button = W.Button(description="save as JSON", icon="download", tooltip="Architecture + weights")
+        def wide(px: int) -> W.Layout:
+            return W.Layout(width=f"{px}px")
+
+        self.save_json_button = W.Button(
+            description="save as JSON", icon="download", layout=wide(150),
+            tooltip="Download the network (architecture and weights) as a JSON file",
+        )  # fmt: skip
         self.save_torch_button = W.Button(
-            description="save as torch file", icon="download", tooltip="state_dict of the nn.Sequential twin (.pt)"
+            description="save as torch file", icon="download", layout=wide(180),
+            tooltip="Download the network as a torch file: the state_dict of its nn.Sequential twin (.pt)",
+        )  # fmt: skip
+        self.upload = W.FileUpload(
+            accept=".json,.pt,.pth", multiple=False, description="load network", layout=wide(180),
+            tooltip="Load a network saved here (.json, .pt or .pth); it becomes the current network",
+        )  # fmt: skip
+        self.code_style = W.Dropdown(
+            options=list(CODE_STYLES.items()), value="module", layout=wide(170),
+            tooltip="A TorchNet-style class, or an nn.Sequential",
+        )  # fmt: skip
+        self.code_button = W.Button(
+            description="export PyTorch code", icon="code", layout=wide(190),
+            tooltip="Runnable PyTorch code that rebuilds this network with its weights",
+        )  # fmt: skip
+        self.figure_dropdown = W.Dropdown(description="figure", layout=wide(320), tooltip="The figure to export")
+        self.png_button = W.Button(
+            description="export figure as PNG", icon="image", layout=wide(200), tooltip="Download the figure as PNG"
         )
-        self.upload = W.FileUpload(accept=".json,.pt,.pth", multiple=False, description="load network")
-        self.code_style = W.Dropdown(options=list(CODE_STYLES.items()), value="module", layout=W.Layout(width="170px"))
-        self.code_button = W.Button(description="export PyTorch code", icon="code")
-        self.figure_dropdown = W.Dropdown(description="figure", layout=W.Layout(width="280px"))
-        self.png_button = W.Button(description="export figure as PNG", icon="image")
         self.download = W.HTML()
         self.code_area = W.Textarea(layout=W.Layout(width="100%", height="220px", display="none"))
         self.on_click(self.save_json_button, self.save_json)
@@ -159,7 +177,7 @@ class ExportPanel(WidgetBase):
         net = export.load(bytes(content), name=name)
         if not export.is_finite_net(net):
             raise ValueError(f"{name} holds a NaN or infinite parameter; only finite numbers load.")
-        self.loaded = net
+        self.set_trait("loaded", net)
         self.net = net
         self.show_info(f"Loaded {name}: {net.num_params()} parameters, {len(net.linear_layers)} linear layers.")
         return net
@@ -168,10 +186,12 @@ class ExportPanel(WidgetBase):
         if not files:
             return
         try:
-            for item in files if isinstance(files, (list, tuple)) else files.values():
-                self.load_bytes(item["name"], bytes(item["content"]))
+            items = list(files if isinstance(files, (list, tuple)) else files.values())
+            if len(items) != 1:
+                raise ValueError(f"Load one network file at a time; got {len(items)} files, so none was loaded.")
+            self.load_bytes(items[0]["name"], bytes(items[0]["content"]))
         finally:
-            self.upload.value = ()  # the same file may be uploaded again
+            self.put(self.upload, value=())  # the same file may be uploaded again
 
     # -- code and figures -----------------------------------------------------------------------
     def export_code(self) -> str:

@@ -16,6 +16,7 @@ from ..config.specs import INIT_LABELS, InitSpec, NetSpec
 from ..core import ACTIVATIONS, Comparison, Dataset, Net, compare, lab2_dataset, to_torch
 from ..core._validate import check_int
 from ..core.limits import MAX_HIDDEN, MAX_SEED, MAX_WIDTH
+from ..core.units import same_parameters
 from ..export.code import module_code, sequential_code
 from ..plots import GraphView, SurfaceView
 from ..plots.style import FrameStyle
@@ -23,7 +24,8 @@ from ._base import WidgetBase
 
 __all__ = ["INIT_LABELS", "MAX_HIDDEN", "MAX_SEED", "MAX_WIDTH", "LayerBuilder", "NetSpec", "shape_table_html"]
 
-
+#: largest batch of the shape table and the torch check
+MAX_BATCH = 100_000
 
 
 def shape_table_html(net: Net, batch_size: int) -> str:
@@ -46,6 +48,11 @@ def _pre(code: str) -> str:
 class LayerBuilder(WidgetBase):
     """Build a network with controls; see its shapes, graph, PyTorch code, torch check and output surface.
 
+    Its state is a :class:`~mlp_widgets.config.specs.NetSpec` and the network
+    it shows. Every control shows a field of the spec; a change on one makes a
+    new spec and goes through :meth:`set_spec`, the one setter, which builds the
+    network and updates the controls and the pictures.
+
     Parameters
     ----------
     n_in, hidden, n_out, activation, init, seed, mean, std :
@@ -64,11 +71,11 @@ class LayerBuilder(WidgetBase):
     Attributes
     ----------
     net : Net
-        The built network (observable: ``builder.observe(fn, "net")``).
-    dataset : Dataset
-        The grid of the output surface (observable; set it to follow a target explorer).
+        Output: the network shown (observable: ``builder.observe(fn, "net")``).
     spec : NetSpec
-        The settings that built ``net``.
+        The settings the controls show.
+    dataset : Dataset
+        Input: the grid of the output surface (set it to follow a target explorer).
     """
 
     net = traitlets.Instance(Net)
@@ -95,59 +102,146 @@ class LayerBuilder(WidgetBase):
         hidden = tuple(hidden)
         acts = (activation,) * len(hidden) if isinstance(activation, str) else tuple(activation)
         spec = NetSpec(n_in, hidden, acts, n_out, init, seed, mean, std).checked()
-        self.batch_size = check_int("Batch size", batch_size, 1, 100_000)
-        self._torch_cache: tuple[int, nn.Module] | None = None
+        self.batch_size = check_int("Batch size", batch_size, 1, MAX_BATCH)
+        self._torch_cache: tuple[Net, nn.Module] | None = None
         self._style, self._backend = style, backend
-        self._build_controls(spec)
         self.spec = spec
-        self.dataset = dataset if dataset is not None else lab2_dataset()
         self.net = spec.build()
+        self.given = False
+        self.dataset = dataset if dataset is not None else lab2_dataset()
+        self.rows: list[W.HBox] = []
+        self._build_controls()
         self._build_views()
         self.observe(self.guard(lambda change: self._refresh()), names="net")
         self.observe(self.guard(lambda change: self._refresh_surface(new_grid=True)), names="dataset")
+        self._sync_rows()
         self._refresh()
         self.add_class("mlpw-layer-builder")
 
+    # -- the one setter ---------------------------------------------------------------------------
+    def set_spec(self, spec: NetSpec, net: Net | None = None) -> None:
+        """Show ``spec``: build its network (or show ``net``, which must have its architecture).
+
+        Raises
+        ------
+        ValueError
+            For an invalid spec, or a ``net`` of another architecture; nothing changes then.
+
+        Notes
+        -----
+        A given ``net`` is shown as it is (the same object); it counts as
+        drawn from the seed if its parameters equal what the spec draws, and
+        then the generated code redraws it from the seed.
+        """
+        spec = spec.checked()
+        if net is not None and NetSpec.describing(net, spec) != spec:
+            raise ValueError("The network given does not have the architecture of the spec.")
+        drawn = spec.build()
+        given = net is not None and not same_parameters(net, drawn)
+        self.spec, self.given = spec, given
+        built = net if net is not None else drawn  # a given network equal to the seed's draw is the seed's draw
+        self._show_init_params()
+        self._sync_rows()
+        self.render_controls()
+        self.net = built  # last: observers (the dashboard) see the whole new state
+
+    def show_net(self, net: Net) -> None:
+        """Show a network made elsewhere (loaded from a file, trained): its architecture becomes the spec.
+
+        The initialisation settings stay; the parameters are the network's own.
+
+        Raises
+        ------
+        ValueError
+            If the builder cannot describe the network (e.g. two linear layers with no activation between).
+        """
+        self.set_spec(NetSpec.describing(net, self.spec), net)
+
+    def _apply(self, **changes: object) -> None:
+        self.set_spec(replace(self.spec, **changes))
+
+    def add_layer(self) -> None:
+        """Append a hidden layer (a copy of the last one, or 25 ReLU units)."""
+        spec = self.spec
+        if len(spec.hidden) >= MAX_HIDDEN:
+            raise ValueError(f"At most {MAX_HIDDEN} hidden layers are allowed; remove one first.")
+        width, act = (spec.hidden[-1], spec.activations[-1]) if spec.hidden else (25, "relu")
+        self._apply(hidden=(*spec.hidden, width), activations=(*spec.activations, act))
+
+    def remove_layer(self, index: int = -1) -> None:
+        """Remove hidden layer ``index`` (the last by default); no hidden layer leaves one linear layer."""
+        hidden, acts = list(self.spec.hidden), list(self.spec.activations)
+        if not hidden:
+            raise ValueError("There is no hidden layer to remove.")
+        index = range(len(hidden))[index]
+        del hidden[index], acts[index]
+        self._apply(hidden=tuple(hidden), activations=tuple(acts))
+
+    def reset_parameters(self) -> None:
+        """Redraw the parameters from the current seed (undoes training, edits or a loaded network)."""
+        self.set_spec(self.spec)
+        self.show_info(f"Parameters redrawn with seed {self.spec.seed}.")
+
+    def new_seed(self) -> None:
+        """Increase the seed by one and redraw the parameters."""
+        seed = self.spec.seed + 1 if self.spec.seed < MAX_SEED else 0
+        self._apply(seed=seed)
+        self.show_info(f"Parameters redrawn with seed {seed}.")
+
+    def _set_batch_size(self, value: int) -> None:
+        self.batch_size = check_int("Batch size", value, 1, MAX_BATCH)
+        self._refresh()
+
     # -- controls -------------------------------------------------------------------------------
-    def _build_controls(self, spec: NetSpec) -> None:
-
+    def _build_controls(self) -> None:
         def small() -> W.Layout:  # one Layout per control: hiding one (mean/std) must not hide the others
-            return W.Layout(width="150px")
+            return W.Layout(width="170px")
 
-        self.n_in_box = W.IntText(value=spec.n_in, description="inputs", layout=small())
-        self.n_out_box = W.IntText(value=spec.n_out, description="outputs", layout=small())
-        self.add_button = W.Button(description="add hidden layer", icon="plus", layout=W.Layout(width="160px"))
-        self.layers_box = W.VBox()
-        self.rows: list[W.HBox] = []
-        self.init_dropdown = W.Dropdown(
-            options=[(label, key) for key, label in INIT_LABELS.items()], value=spec.init,
-            description="init", layout=W.Layout(width="330px"),
+        wide = {"description_width": "initial"}
+        self.n_in_box = W.IntText(
+            description="inputs", layout=small(), tooltip=f"Features per sample, N_in (1–{MAX_WIDTH}); the lab's grid has 2"
+        )
+        self.n_out_box = W.IntText(description="outputs", layout=small(), tooltip="Outputs per sample, N_out")
+        self.batch_box = W.IntText(
+            description="batch size", layout=small(), style=wide,
+            tooltip="Samples in the example batch x of the shape table (the lab's x has 2)",
         )  # fmt: skip
-        self.mean_box = W.FloatText(value=spec.mean, description="mean", layout=small())
-        self.std_box = W.FloatText(value=spec.std, description="std", layout=small())
-        self.seed_box = W.IntText(value=spec.seed, description="seed", layout=small())
-        self.reset_button = W.Button(description="reset parameters", icon="refresh", tooltip="Redraw from the seed")
-        self.new_seed_button = W.Button(description="new seed", icon="random", tooltip="Seed + 1, then redraw")
-        self.batch_box = W.IntText(value=self.batch_size, description="batch size", layout=small())
-
-        for h, a in zip(spec.hidden, spec.activations, strict=True):
-            self._add_row(h, a)
-        self.bind(self.n_in_box, lambda v: self._apply(n_in=v))
-        self.bind(self.n_out_box, lambda v: self._apply(n_out=v))
-        self.bind(self.init_dropdown, lambda v: self._apply(init=v))
-        self.bind(self.mean_box, lambda v: self._apply(mean=v))
-        self.bind(self.std_box, lambda v: self._apply(std=v))
-        self.bind(self.seed_box, lambda v: self._apply(seed=v))
-        self.bind(self.batch_box, self._set_batch_size)
+        self.add_button = W.Button(
+            description="add hidden layer", icon="plus", layout=W.Layout(width="170px"),
+            tooltip=f"Append a hidden layer (at most {MAX_HIDDEN})",
+        )  # fmt: skip
+        self.layers_box = W.VBox()
+        self.init_dropdown = W.Dropdown(
+            options=[(label, key) for key, label in INIT_LABELS.items()], description="init",
+            layout=W.Layout(width="360px"), tooltip="How the weights and biases are drawn",
+        )  # fmt: skip
+        self.mean_box = W.FloatText(description="mean", layout=small(), tooltip="Mean of the normal draw")
+        self.std_box = W.FloatText(description="std", layout=small(), tooltip="Standard deviation of the normal draw")
+        self.seed_box = W.IntText(description="seed", layout=small(), tooltip="The same seed draws the same numbers")
+        self.reset_button = W.Button(
+            description="reset parameters", icon="refresh", layout=W.Layout(width="170px"),
+            tooltip="Redraw the weights from the seed",
+        )  # fmt: skip
+        self.new_seed_button = W.Button(
+            description="new seed", icon="random", layout=W.Layout(width="130px"),
+            tooltip="Seed + 1, then redraw the weights",
+        )  # fmt: skip
+        self.bind(self.n_in_box, lambda v: self._apply(n_in=v), shown=lambda: self.spec.n_in)
+        self.bind(self.n_out_box, lambda v: self._apply(n_out=v), shown=lambda: self.spec.n_out)
+        self.bind(self.init_dropdown, lambda v: self._apply(init=v), shown=lambda: self.spec.init)
+        self.bind(self.mean_box, lambda v: self._apply(mean=v), shown=lambda: self.spec.mean)
+        self.bind(self.std_box, lambda v: self._apply(std=v), shown=lambda: self.spec.std)
+        self.bind(self.seed_box, lambda v: self._apply(seed=v), shown=lambda: self.spec.seed)
+        self.bind(self.batch_box, self._set_batch_size, shown=lambda: self.batch_size)
         self.on_click(self.add_button, self.add_layer)
         self.on_click(self.reset_button, self.reset_parameters)
         self.on_click(self.new_seed_button, self.new_seed)
-        self._show_init_params(spec.init)
-
+        self.render_controls()
+        self._show_init_params()
         self.controls = W.VBox(
             [
                 W.HBox([self.n_in_box, self.n_out_box, self.batch_box]),
-                W.HTML("<b>hidden layers</b> (width 1–256, activation)"),
+                W.HTML(f"<b>hidden layers</b> (width 1–{MAX_WIDTH}, activation)"),
                 self.layers_box,
                 self.add_button,
                 W.HBox([self.init_dropdown, self.seed_box]),
@@ -156,80 +250,53 @@ class LayerBuilder(WidgetBase):
             ]
         )
 
-    def _show_init_params(self, init: str) -> None:
-        display = "" if init == "normal" else "none"
+    def _show_init_params(self) -> None:
+        display = "" if self.spec.init == "normal" else "none"
         self.mean_box.layout.display = display
         self.std_box.layout.display = display
 
-    def _add_row(self, width: int, activation: str) -> W.HBox:
-        width_box = W.IntText(value=width, description="width", layout=W.Layout(width="150px"))
-        act = W.Dropdown(options=list(ACTIVATIONS), value=activation, layout=W.Layout(width="120px"))
-        remove = W.Button(icon="trash", tooltip="remove this layer", layout=W.Layout(width="40px"))
+    def _sync_rows(self) -> None:
+        """One row of controls per hidden layer of the spec (rows are added or removed at the end)."""
+        while len(self.rows) > len(self.spec.hidden):
+            row = self.rows.pop()
+            self.unbind(row.width_box)
+            self.unbind(row.activation)
+            _close_row(row)
+        while len(self.rows) < len(self.spec.hidden):
+            self.rows.append(self._new_row(len(self.rows)))
+        self.layers_box.children = tuple(self.rows)
+
+    def _new_row(self, index: int) -> W.HBox:
+        width_box = W.IntText(
+            description=f"layer {index + 1}", layout=W.Layout(width="170px"),
+            tooltip=f"Units in hidden layer {index + 1} (1–{MAX_WIDTH})",
+        )  # fmt: skip
+        act = W.Dropdown(
+            options=list(ACTIVATIONS), layout=W.Layout(width="130px"),
+            tooltip=f"Activation after hidden layer {index + 1}",
+        )  # fmt: skip
+        remove = W.Button(
+            icon="trash", description="", tooltip=f"Remove hidden layer {index + 1}", layout=W.Layout(width="40px")
+        )
         row = W.HBox([width_box, act, remove])
         row.width_box, row.activation, row.remove_button = width_box, act, remove
-        self.bind(width_box, lambda v: self._apply_row(row, width=v))
-        self.bind(act, lambda v: self._apply_row(row, activation=v))
-        self.on_click(remove, lambda: self.remove_layer(self.rows.index(row)))
-        self.rows.append(row)
-        self.layers_box.children = tuple(self.rows)
+
+        def width_apply(v: int) -> None:
+            hidden = list(self.spec.hidden)
+            hidden[index] = v
+            self._apply(hidden=tuple(hidden))
+
+        def act_apply(v: str) -> None:
+            acts = list(self.spec.activations)
+            acts[index] = v
+            self._apply(activations=tuple(acts))
+
+        self.bind(width_box, width_apply, shown=lambda: self.spec.hidden[index])
+        self.bind(act, act_apply, shown=lambda: self.spec.activations[index])
+        self.on_click(remove, lambda: self.remove_layer(index))
+        self.put(width_box, value=self.spec.hidden[index])
+        self.put(act, value=self.spec.activations[index])
         return row
-
-    def _apply_row(self, row: W.HBox, width: int | None = None, activation: str | None = None) -> None:
-        i = self.rows.index(row)
-        hidden, acts = list(self.spec.hidden), list(self.spec.activations)
-        if width is not None:
-            hidden[i] = width
-        if activation is not None:
-            acts[i] = activation
-        self._apply(hidden=tuple(hidden), activations=tuple(acts))
-
-    # -- actions --------------------------------------------------------------------------------
-    def _apply(self, **changes: object) -> None:
-        """Build the net for the spec with ``changes``; raises ``ValueError`` (and changes nothing) if invalid."""
-        spec = replace(self.spec, **changes).checked()
-        net = spec.build()
-        self.spec = spec
-        if "init" in changes:
-            self._show_init_params(spec.init)
-        self.net = net
-
-    def add_layer(self) -> None:
-        """Append a hidden layer (a copy of the last one, or 25 ReLU units)."""
-        if len(self.rows) >= MAX_HIDDEN:
-            raise ValueError(f"At most {MAX_HIDDEN} hidden layers are allowed; remove one first.")
-        width, act = (self.spec.hidden[-1], self.spec.activations[-1]) if self.rows else (25, "relu")
-        self._apply(hidden=(*self.spec.hidden, width), activations=(*self.spec.activations, act))
-        self._add_row(width, act)
-        self.clear_status()
-
-    def remove_layer(self, index: int = -1) -> None:
-        """Remove hidden layer ``index`` (the last by default); no hidden layer leaves one linear layer."""
-        if not self.rows:
-            raise ValueError("There is no hidden layer to remove.")
-        index = range(len(self.rows))[index]
-        hidden, acts = list(self.spec.hidden), list(self.spec.activations)
-        del hidden[index], acts[index]
-        self._apply(hidden=tuple(hidden), activations=tuple(acts))
-        row = self.rows.pop(index)
-        self.layers_box.children = tuple(self.rows)
-        _close_row(row)
-        self.clear_status()
-
-    def reset_parameters(self) -> None:
-        """Redraw the parameters from the current seed (undoes training or edits made elsewhere)."""
-        self.net = self.spec.build()
-        self.show_info(f"Parameters redrawn with seed {self.spec.seed}.")
-
-    def new_seed(self) -> None:
-        """Increase the seed by one and redraw the parameters."""
-        seed = self.spec.seed + 1 if self.spec.seed < MAX_SEED else 0
-        self._apply(seed=seed)
-        self.set_quietly(self.seed_box, seed)
-        self.show_info(f"Parameters redrawn with seed {seed}.")
-
-    def _set_batch_size(self, value: int) -> None:
-        self.batch_size = check_int("Batch size", value, 1, 100_000)
-        self._refresh()
 
     # -- public state ---------------------------------------------------------------------------
     @property
@@ -248,11 +315,8 @@ class LayerBuilder(WidgetBase):
         return sequential_code(self.net, init=self._init_for_code())
 
     def _init_for_code(self) -> InitSpec | None:
-        # the seed reproduces the net only if nobody changed its parameters since it was built
-        fresh = self.spec.build()
-        same = all(torch.equal(a, b) for a, b in zip(fresh.parameters(), self.net.parameters(), strict=False))
-        same = same and len(fresh.layers) == len(self.net.layers)
-        return self.spec.init_spec if same else None
+        """The seed reproduces the net only when the builder drew it; a given network's weights are written out."""
+        return None if self.given else self.spec.init_spec
 
     def check(self) -> Comparison:
         """Compare :attr:`net` with :attr:`torch_module` on a random batch (seeded by the spec's seed)."""
@@ -270,9 +334,10 @@ class LayerBuilder(WidgetBase):
         self.code_sequential = W.HTML()
         code_tabs = W.Tab(children=[self.code_module, self.code_sequential])
         code_tabs.titles = ("nn.Module class", "nn.Sequential")
+        self.code_tabs = code_tabs
         ds = self.dataset
         self.surface_view = SurfaceView(
-            ds.x_nodes, ds.y_nodes, None, title="untrained network output", zlabel="ŷ",
+            ds.x_nodes, ds.y_nodes, None, title=self._surface_title(), zlabel="ŷ",
             style=self._style, backend=self._backend,
         )  # fmt: skip
         self.surface_note = W.HTML()
@@ -282,18 +347,23 @@ class LayerBuilder(WidgetBase):
         self.tabs.titles = ("shapes & graph", "PyTorch code", "output surface")
         self.children = (self.controls, self.status, self.summary, self.tabs)
 
+    def _surface_title(self) -> str:
+        return "output ŷ of the network shown" if self.given else f"untrained network's output ŷ (seed {self.spec.seed})"
+
     def _refresh(self) -> None:
         net = self.net
         result = self.check()
         mark = "✓" if result.allclose else "✗"
+        where = "given (loaded or trained elsewhere)" if self.given else f"drawn from seed {self.spec.seed}"
         self.summary.value = (
-            f"<b>{net.num_params()}</b> parameters · from scratch vs torch on a random batch of {self.batch_size}: "
-            f"allclose {mark}, max abs error {result.max_abs_error:.3g}"
+            f"<b>{net.num_params()}</b> parameters, {where} · from scratch vs torch on a random batch of "
+            f"{self.batch_size}: allclose {mark}, max abs error {result.max_abs_error:.3g}"
         )
         self.shape_table.value = shape_table_html(net, self.batch_size)
         self.graph_view.update(net, self.batch_size)
         self.code_module.value = _pre(self.module_code())
         self.code_sequential.value = _pre(self.sequential_code())
+        self.surface_view.set_title(self._surface_title(), redraw=False)
         self._refresh_surface()
 
     def _refresh_surface(self, new_grid: bool = False) -> None:

@@ -114,11 +114,11 @@ class LossInspector(WidgetBase):
     Notes
     -----
     The three surfaces share one figure, switched with a ``ToggleButtons``:
-    one canvas on the page, one frame per change (about 20 KiB) instead of
+    one canvas on the page, one frame per change instead of
     three, and only the visible one is redrawn while a search updates the net.
     The landscape is an image in the style's discrete colour levels, whose
-    bands act as contours: drawn contour lines would triple its frame (14 KiB
-    → 40 KiB, they are anti-aliased).
+    bands act as contours: drawn contour lines, anti-aliased, would triple its
+    frame (``benchmarks/bench_surface.py`` measures frames).
     """
 
     net = traitlets.Instance(Net, allow_none=True)
@@ -159,27 +159,55 @@ class LossInspector(WidgetBase):
 
     # -- controls -------------------------------------------------------------------------------
     def _build_controls(self, view: str) -> None:
-        small = W.Layout(width="170px")
-        self.view_toggle = W.ToggleButtons(options=[(label, key) for key, label in VIEWS.items()], value=view)
+        def small() -> W.Layout:  # one Layout per control: hiding one must not hide the others
+            return W.Layout(width="190px")
+
+        self.view_toggle = W.ToggleButtons(
+            options=[(label, key) for key, label in VIEWS.items()], value=view,
+            tooltips=["The target the network should learn", "What the network outputs", "Prediction minus target"],
+        )  # fmt: skip
         self.loss_dropdown = W.Dropdown(
             options=[(spec.label, name) for name, spec in LOSSES.items()], value=self.loss_name,
-            description="loss", layout=small,
+            description="loss", layout=small(), tooltip="How the error between prediction and target is measured",
         )  # fmt: skip
-        self.epsilon_box = W.FloatText(value=self.epsilon, description="ε", layout=small)
-        self.delta_box = W.FloatText(value=self.huber_delta, description="Huber δ", layout=small)
-        self.on_change(self.view_toggle, lambda v: self._show_surface())
-        self.bind(self.loss_dropdown, self._set_loss, lambda v: check_choice("loss", v, tuple(LOSSES)))
-        self.bind(self.epsilon_box, self._set_epsilon, lambda v: check_float("ε", v, lo=0.0, lo_open=True, hi=1e6))
-        self.bind(self.delta_box, self._set_delta, lambda v: check_float("Huber δ", v, lo=0.0, lo_open=True, hi=1e6))
+        self.epsilon_box = W.FloatText(
+            value=self.epsilon, description="ε", layout=small(), tooltip="The threshold the verdict judges"
+        )
+        self.delta_box = W.FloatText(
+            value=self.huber_delta, description="Huber δ", layout=small(),
+            tooltip="Where the Huber loss turns from squared to absolute error",
+        )  # fmt: skip
+        self.bind(self.view_toggle, lambda v: self._show_surface(), lambda v: check_choice("view", v, tuple(VIEWS)))
+        self.bind(
+            self.loss_dropdown, self._set_loss, lambda v: check_choice("loss", v, tuple(LOSSES)),
+            shown=lambda: self.loss_name,
+        )  # fmt: skip
+        self.bind(
+            self.epsilon_box, self._set_epsilon, lambda v: check_float("ε", v, lo=0.0, lo_open=True, hi=1e6),
+            shown=lambda: self.epsilon,
+        )  # fmt: skip
+        self.bind(
+            self.delta_box, self._set_delta, lambda v: check_float("Huber δ", v, lo=0.0, lo_open=True, hi=1e6),
+            shown=lambda: self.huber_delta,
+        )  # fmt: skip
 
-        self.compute_button = W.Button(description="Compute landscape", icon="play", button_style="primary")
+        self.compute_button = W.Button(
+            description="Compute landscape", icon="play", button_style="primary", layout=W.Layout(width="190px"),
+            tooltip="The loss at the current weights moved along two random directions",
+        )  # fmt: skip
         self.grid_slider = W.IntSlider(
             value=25, min=LANDSCAPE_MIN, max=LANDSCAPE_MAX, step=2, description="grid",
-            continuous_update=False, layout=W.Layout(width="260px"),
+            continuous_update=False, layout=W.Layout(width="260px"), tooltip="Points per axis of the landscape",
         )  # fmt: skip
-        self.span_box = W.FloatText(value=1.0, description="span", layout=small)
-        self.seed_box = W.IntText(value=0, description="seed", layout=small)
-        self.log_checkbox = W.Checkbox(value=True, description="log₁₀ of the loss", indent=False)
+        self.span_box = W.FloatText(
+            value=1.0, description="span", layout=small(), tooltip="How far along each direction: α, β ∈ [−span, span]"
+        )
+        self.seed_box = W.IntText(
+            value=0, description="seed", layout=small(), tooltip="Seed of the two random directions"
+        )
+        self.log_checkbox = W.Checkbox(
+            value=True, description="log₁₀ of the loss", indent=False, tooltip="Colour by the loss's order of magnitude"
+        )
         self.progress = W.IntProgress(value=0, min=0, max=1, description="", layout=W.Layout(width="260px"))
         self.bind(
             self.grid_slider,
@@ -324,13 +352,11 @@ class LossInspector(WidgetBase):
                 title += ": (almost) no finite value, drawn as 0"
         view, ds = self.surface_view, self.dataset
         view.symmetric = kind == "residual"
-        changed = title != view.ax.get_title()
-        if changed:
-            view.ax.set_title(title, fontsize=view.style.font_size + 1)
+        view.set_title(title, redraw=False)
         if not _same_grid(self._grid_of, ds):
             view.set_grid(ds.x_nodes, ds.y_nodes, z)
         else:
-            view.update(z, full=changed)
+            view.update(z)
         self._grid_of = ds
         self._shown_view = kind
         self.surface_note.value = "<br>".join(html.escape(n) for n in notes)
@@ -382,10 +408,10 @@ class LossInspector(WidgetBase):
         z[~np.isfinite(z)] = np.nan
         label = LOSSES[land.loss].label
         title = f"{'log₁₀ ' if use_log else ''}{label} around the current weights (×)"
-        view.ax.set_title(title, fontsize=view.style.font_size + 1)
-        view.image.set_extent(land.extent)
-        view.marker.set_data([0.0], [0.0])
-        view.update(z, full=True)
+        view.set_title(title, redraw=False)
+        view.set_extent(land.extent, redraw=False)
+        view.mark(0.0, 0.0, redraw=False)
+        view.update(z)
         self._note_landscape()
 
     def _note_landscape(self) -> None:

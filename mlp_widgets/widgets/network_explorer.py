@@ -16,10 +16,22 @@ the output is a weighted sum of such pieces, so it is a plane inside every
 region the lines cut out. The kink lines are drawn over each unit's picture
 and over the output's heatmap, and the readout counts the linear pieces.
 
-An edit never changes a network in place: it makes a new :class:`Net`, assigned
-to :attr:`NetworkExplorer.net` and published (throttled) as
-:attr:`NetworkExplorer.edited`, so widgets linked with ``traitlets.dlink``
-follow it.
+State flows one way. :meth:`NetworkExplorer.show` — the one setter — puts a
+network from outside on screen and makes it the one "undo" goes back to. The
+selection (layer, from, to) is only what is looked at: choosing a weight
+changes nothing in the network. Only a new value on the value slider or box is
+an edit: it makes a new :class:`Net` (never a change in place), shown as
+:attr:`NetworkExplorer.net` and published at once as
+:attr:`NetworkExplorer.edited`.
+
+The slider counts in whole steps of :data:`SLIDER_STEP` (an ``IntSlider``;
+the number box beside it shows the value). A float slider would not do: the
+browser snaps a value the kernel shows to its step in its own floating point
+(−2 + 1983·0.001 is −0.016999999999999904, not −0.017) and sends that back,
+and such an echo can arrive after the kernel has already shown the next
+network's value — an edit nobody made. Whole numbers snap exactly, so the
+browser has nothing to send back; range and value always travel in one
+message, so it never clamps an old value into a new range either.
 """
 
 from __future__ import annotations
@@ -30,12 +42,11 @@ import ipywidgets as W
 import numpy as np
 import torch
 import traitlets
-from matplotlib.collections import LineCollection
 
 from ..core import Dataset, Net, lab2_dataset, lab_net, mse_loss, one_thread
 from ..core._validate import check_float, check_int
-from ..core.limits import MAX_WEIGHT as WEIGHT_LIMIT
-from ..core.units import count_pieces, forward_parts, hidden_activations, kink_segments, same_parameters, structure
+from ..core.limits import MAX_WEIGHT
+from ..core.units import count_pieces, forward_parts, hidden_activations, kink_segments, structure
 from ..plots import HeatmapView, SurfaceView
 from ..plots.network import BIAS, NetworkGraphView, UnitPicturesView
 from ..plots.style import FrameStyle
@@ -43,9 +54,10 @@ from ._base import Throttle, WidgetBase
 
 #: most hidden-unit pictures shown at once
 MAX_PICTURES = 16
+#: the value of one step of the value slider
+SLIDER_STEP = 0.001
 
 
-# -- the widget ---------------------------------------------------------------------------------
 class NetworkExplorer(WidgetBase):
     """See what every unit of a network computes and change any weight or bias by hand.
 
@@ -57,24 +69,22 @@ class NetworkExplorer(WidgetBase):
         Grid and target for the pictures and the loss (the lab's by default).
     max_pictures : int
         Most hidden-unit pictures shown (the first units of the chosen layer), 1–64.
-    publish_interval : float
-        Seconds between two publications of :attr:`edited` while a slider moves
-        (the last edit is always published).
     style, backend :
         Figure options (see :class:`~mlp_widgets.plots.figure.FigureView`).
 
     Attributes
     ----------
     net : Net
-        The network shown (observable). An edit assigns a new ``Net``; setting
-        it from outside shows that network (and makes it the one
-        :meth:`undo_edits` goes back to).
-    dataset : Dataset
-        Grid and target (observable).
+        Output (read-only): the network shown — the one :meth:`show` was given, or an edit of it.
     edited : Net or None
-        Output: the latest network made by an edit here (``None`` before the
-        first edit). Link it, not ``net``, back to a shared state, so a network
-        arriving from elsewhere is not sent back.
+        Output (read-only): the network of the latest edit or undo here (``None`` before the first).
+        Follow it, not ``net``, to take hand edits elsewhere.
+    origin : Net
+        The network as :meth:`show` was given it: what :meth:`undo_edits` goes back to.
+    dataset : Dataset
+        Input: grid and target (observable).
+    selection : (int, int, int)
+        The parameter looked at: ``(layer, source, unit)``, ``source`` = :data:`BIAS` for a bias.
     loss : float
         MSE of the network's output against the dataset's target (2-input, 1-output networks).
     pieces : int or None
@@ -85,9 +95,9 @@ class NetworkExplorer(WidgetBase):
         The figures.
     """
 
-    net = traitlets.Instance(Net, allow_none=True)
+    net = traitlets.Instance(Net, read_only=True)
+    edited = traitlets.Instance(Net, allow_none=True, read_only=True)
     dataset = traitlets.Instance(Dataset)
-    edited = traitlets.Instance(Net, allow_none=True)
 
     def __init__(
         self,
@@ -95,52 +105,92 @@ class NetworkExplorer(WidgetBase):
         dataset: Dataset | None = None,
         *,
         max_pictures: int = MAX_PICTURES,
-        publish_interval: float = 0.2,
         style: str | FrameStyle | None = None,
         backend: str = "auto",
     ) -> None:
         super().__init__()
         self.max_pictures = check_int("Most pictures", max_pictures, 1, 64)
         self._style, self._backend = style, backend
-        self.net = net if net is not None else lab_net()
+        start = net if net is not None else lab_net()
+        self.set_trait("net", start)
+        self.origin = start
         self.dataset = dataset if dataset is not None else lab2_dataset()
-        self._origin = self.net
         self._origin_loss = float("nan")
         self._structure: tuple | None = None
-        self._syncing = False
-        self._editing = False
         self.selection: tuple[int, int, int] = (0, 0, 0)
         self.picture_layer = 0
         self.loss = float("nan")
         self.pieces: int | None = None
-        self._publish = Throttle(self._publish_now, check_float("publish interval", publish_interval, lo=0.0, hi=5.0))
-        self._pending_edit: Net | None = None
         self._refresh_soon = Throttle(self.guard(self._refresh), 0.04)
         self._build_controls()
         self._build_views()
         self._new_structure()
         self._refresh(new_grid=True)
-        self.observe(self.guard(self._on_net), names="net")
         self.observe(self.guard(lambda change: self._refresh(new_grid=True)), names="dataset")
         self.add_class("mlpw-network-explorer")
 
+    # -- the one setter ---------------------------------------------------------------------------
+    def show(self, net: Net) -> None:
+        """Show a network from outside and make it what :meth:`undo_edits` goes back to.
+
+        Given the network it already shows (its own edit, handed back by a
+        dashboard), it does nothing: the edits stay undoable.
+        """
+        if not isinstance(net, Net):
+            raise ValueError(f"The network explorer shows a Net; got a {type(net).__name__}.")
+        if net is self.net:
+            return
+        self.origin = net
+        self._origin_loss = float("nan")
+        self.set_trait("net", net)
+        if structure(net) != self._structure:
+            self._new_structure()
+        else:
+            self._render_value(refit=True)
+        self._refresh()
+
     # -- controls -------------------------------------------------------------------------------
     def _build_controls(self) -> None:
-        self.layer_dropdown = W.Dropdown(description="layer", layout=W.Layout(width="260px"))
-        self.from_dropdown = W.Dropdown(description="from", layout=W.Layout(width="180px"))
-        self.to_dropdown = W.Dropdown(description="to", layout=W.Layout(width="180px"))
-        self.value_slider = W.FloatSlider(
-            value=0.0, min=-2.0, max=2.0, step=0.001, readout_format=".3f", continuous_update=True,
-            description="value", layout=W.Layout(width="420px"),
+        self.layer_dropdown = W.Dropdown(
+            description="layer", layout=W.Layout(width="260px"), tooltip="Which linear layer's parameters to look at"
+        )
+        self.from_dropdown = W.Dropdown(
+            description="from", layout=W.Layout(width="180px"), tooltip="The unit the weight comes from, or the bias"
+        )
+        self.to_dropdown = W.Dropdown(
+            description="to", layout=W.Layout(width="180px"), tooltip="The unit the weight goes to"
+        )
+        self.value_slider = W.IntSlider(
+            value=0, min=-2000, max=2000, step=1, readout=False, continuous_update=True,
+            description="drag", layout=W.Layout(width="360px"),
+            tooltip=f"Drag to change the selected weight or bias in steps of {SLIDER_STEP:g}: every picture follows",
         )  # fmt: skip
-        self.value_box = W.FloatText(value=0.0, description="exact", layout=W.Layout(width="180px"), step=0.01)
-        self.pictures_dropdown = W.Dropdown(description="pictures", layout=W.Layout(width="260px"))
-        self.undo_button = W.Button(description="undo all edits", icon="undo", tooltip="Back to the unedited network")
-        for dropdown in (self.layer_dropdown, self.from_dropdown, self.to_dropdown):
-            self.on_change(dropdown, lambda _value: self._on_select())
-        self.bind(self.value_slider, self._slider_moved)
-        self.bind(self.value_box, self.set_value, self._check_value)
-        self.on_change(self.pictures_dropdown, self._on_pictures)
+        self.value_box = W.FloatText(
+            value=0.0, description="value", layout=W.Layout(width="200px"), step=0.01,
+            tooltip=f"The selected weight or bias; type an exact value (within ±{MAX_WEIGHT:g})",
+        )  # fmt: skip
+        self.pictures_dropdown = W.Dropdown(
+            description="pictures", layout=W.Layout(width="260px"), tooltip="Whose units the small pictures show"
+        )
+        self.undo_button = W.Button(
+            description="undo all edits", icon="undo", tooltip="Back to the network as it was before your edits",
+            layout=W.Layout(width="160px"),
+        )  # fmt: skip
+        self.bind(self.layer_dropdown, lambda k: self.select(k, 0, 0), shown=lambda: self.selection[0])
+        self.bind(
+            self.from_dropdown, lambda i: self.select(self.selection[0], i, self.selection[2]),
+            shown=lambda: self.selection[1],
+        )  # fmt: skip
+        self.bind(
+            self.to_dropdown, lambda j: self.select(self.selection[0], self.selection[1], j),
+            shown=lambda: self.selection[2],
+        )  # fmt: skip
+        self.bind(
+            self.value_slider, lambda n: self.set_value(n * SLIDER_STEP), lambda n: check_int("The slider", n, -10**7),
+            shown=self._slider_value,
+        )  # fmt: skip
+        self.bind(self.value_box, self.set_value, self._check_value, shown=self._box_value)
+        self.bind(self.pictures_dropdown, self.show_pictures, shown=lambda: self.picture_layer)
         self.on_click(self.undo_button, self.undo_edits)
         self.readout = W.HTML()
         self.loss_label = W.HTML()
@@ -154,7 +204,15 @@ class NetworkExplorer(WidgetBase):
 
     @staticmethod
     def _check_value(value: Any) -> float:
-        return check_float("A weight or bias", value, lo=-WEIGHT_LIMIT, hi=WEIGHT_LIMIT)
+        return check_float("A weight or bias", value, lo=-MAX_WEIGHT, hi=MAX_WEIGHT)
+
+    def _slider_value(self) -> int:
+        """The selected value in slider steps (the nearest)."""
+        return round(self.value / SLIDER_STEP)
+
+    def _box_value(self) -> float:
+        """The selected value as the shortest decimal that is the same float32: what the student typed, if they did."""
+        return float(str(np.float32(self.value)))
 
     def _unit_names(self, column: int) -> list[str]:
         """Names of the units of a column: inputs ``x1 …``, hidden ``h1 …`` (``h2·3`` past the first layer), outputs ``ŷ``."""
@@ -168,31 +226,35 @@ class NetworkExplorer(WidgetBase):
         return [f"{prefix}{i + 1}" for i in range(n)]
 
     def _new_structure(self) -> None:
-        """Rebuild the dropdowns and the pictures for a network of another shape."""
+        """A network of another shape: new options everywhere, the first weight and the first layer's pictures."""
         net = self.net
         self._structure = structure(net)
         linear = net.linear_layers
-        self._syncing = True
-        try:
-            self.layer_dropdown.options = [
-                (f"{k + 1}: Linear {layer.N_in}→{layer.N_out}", k) for k, layer in enumerate(linear)
-            ]
-            acts = hidden_activations(net)
-            self.pictures_dropdown.options = [
+        acts = hidden_activations(net)
+        # every option list changes together with a selection of its first option, so what a control
+        # shows in between (ipywidgets selects the first option of new options) is already the state
+        self.selection, self.picture_layer = (0, 0, 0), 0
+        self.put(self.layer_dropdown, options=[(f"{k + 1}: Linear {lin.N_in}→{lin.N_out}", k) for k, lin in enumerate(linear)])
+        self.put(
+            self.pictures_dropdown,
+            options=[
                 (f"hidden layer {k + 1}" + (f" ({type(a).__name__})" if a is not None else ""), k)
                 for k, a in enumerate(acts)
-            ]
-            self.picture_layer = 0
-            if acts:
-                self.pictures_dropdown.value = 0
-        finally:
-            self._syncing = False
-        self.select(0, 0, 0)
+            ],
+        )
+        self._layer_options()
         n_pics = min(linear[0].N_out, self.max_pictures) if len(linear) > 1 else 0
         self.pictures_view.set_count(n_pics)
+        self._render_value(refit=True)
+
+    def _layer_options(self) -> None:
+        k = self.selection[0]
+        lin = self.net.linear_layers[k]
+        self.put(self.from_dropdown, options=[*zip(self._unit_names(k), range(lin.N_in), strict=True), ("bias", BIAS)])
+        self.put(self.to_dropdown, options=list(zip(self._unit_names(k + 1), range(lin.N_out), strict=True)))
 
     def select(self, layer: int, source: int, unit: int) -> None:
-        """Select ``W[layer][source, unit]`` (``source`` = :data:`BIAS` for the bias of ``unit``).
+        """Look at ``W[layer][source, unit]`` (``source`` = :data:`BIAS` for the bias of ``unit``); nothing is edited.
 
         Raises
         ------
@@ -204,28 +266,12 @@ class NetworkExplorer(WidgetBase):
         lin = linear[k]
         i = BIAS if source == BIAS else check_int("From unit", source, 0, lin.N_in - 1)
         j = check_int("To unit", unit, 0, lin.N_out - 1)
-        self._syncing = True
-        try:
-            self.layer_dropdown.value = k
-            self.from_dropdown.options = [*zip(self._unit_names(k), range(lin.N_in), strict=True), ("bias", BIAS)]
-            self.from_dropdown.value = i
-            self.to_dropdown.options = list(zip(self._unit_names(k + 1), range(lin.N_out), strict=True))
-            self.to_dropdown.value = j
-        finally:
-            self._syncing = False
-        self._editing = False
-        self.selection = (k, i, j)
-        self._show_selected_value()
-        self.graph_view.select(k, i, j)
-
-    def _on_select(self) -> None:
-        if self._syncing:
-            return
-        k = self.layer_dropdown.value
         if k != self.selection[0]:
-            self.select(k, 0, 0)  # another layer: its first weight
-        else:
-            self.select(k, self.from_dropdown.value, self.to_dropdown.value)
+            self.selection = (k, 0, 0)  # new option lists start at their first option: the state says so too
+            self._layer_options()
+        self.selection = (k, i, j)
+        self._render_value(refit=True)
+        self.graph_view.select(k, i, j)
 
     @property
     def value(self) -> float:
@@ -234,23 +280,13 @@ class NetworkExplorer(WidgetBase):
         lin = self.net.linear_layers[k]
         return float(lin.bias[j]) if i == BIAS else float(lin.weight[i, j])
 
-    def _show_value(self, value: float, refit: bool) -> None:
-        """Put ``value`` on the slider and the box without applying it; ``refit`` fits the slider's range to it."""
-        slider = self.value_slider
-        # the slider gets the value on its step grid (the box shows it exactly): a value between
-        # two steps is snapped by the browser and sent back, which would look like an edit
-        on_grid = round(value / slider.step) * slider.step
-        if refit or not slider.min <= on_grid <= slider.max:
-            bound = max(2.0, float(np.ceil(2 * abs(value))))
-            slider.min, slider.max = -WEIGHT_LIMIT, WEIGHT_LIMIT  # widening never moves the value
-            self.set_quietly(slider, on_grid)
-            slider.min, slider.max = -bound, bound  # the value is inside: nothing is clamped
-        else:
-            self.set_quietly(slider, on_grid)
-        self.set_quietly(self.value_box, value)
-
-    def _show_selected_value(self) -> None:
-        self._show_value(self.value, refit=True)
+    def _render_value(self, refit: bool) -> None:
+        """Show the selection and its value on every control; ``refit`` fits the slider's range to the value."""
+        slider, shown = self.value_slider, self._slider_value()
+        if refit or not slider.min <= shown <= slider.max:
+            bound = round(max(2.0, float(np.ceil(2 * abs(self.value)))) / SLIDER_STEP)
+            self.put(slider, min=-bound, max=bound, value=shown)  # one message: no stale value is clamped
+        self.render_controls()
         self._write_readout()
 
     def _write_readout(self) -> None:
@@ -260,24 +296,18 @@ class NetworkExplorer(WidgetBase):
         name = f"b<sub>{k + 1}</sub>[{dst}]" if i == BIAS else f"W<sub>{k + 1}</sub>[{src} → {dst}]"
         self.readout.value = f"selected: {name} = <b>{self.value:.4f}</b>"
 
+    def show_pictures(self, layer: int) -> None:
+        """Show what the units of hidden layer ``layer`` compute (the first :attr:`max_pictures` of them)."""
+        acts = hidden_activations(self.net)
+        self.picture_layer = check_int("Hidden layer", layer, 0, max(0, len(acts) - 1))
+        width = self.net.linear_layers[self.picture_layer].N_out
+        self.pictures_view.set_count(min(width, self.max_pictures))
+        self.render_controls()
+        self._refresh()
+
     # -- edits ----------------------------------------------------------------------------------
-    def _slider_moved(self, value: float) -> None:
-        """A slider value from the browser: an edit, unless it is the shown value snapped to the slider's step.
-
-        When the kernel shows a new network's value (e.g. the search's best), the
-        browser's slider rounds it to its step and sends the rounded value back.
-        Taken as an edit, that echo would make a new network, restart the search
-        and loop. The slider is therefore only given values on its step grid (see
-        :meth:`_show_value`), and a value within half a step of the current one
-        is not an edit.
-        """
-        value = self._check_value(value)
-        if abs(value - self.value) <= self.value_slider.step / 2:
-            return  # the shown value, snapped: nothing to change
-        self.set_value(value)
-
     def set_value(self, value: float) -> None:
-        """Give the selected weight or bias a new value (a new ``Net`` becomes :attr:`net`).
+        """Give the selected weight or bias a new value (a new ``Net`` becomes :attr:`net` and :attr:`edited`).
 
         Raises
         ------
@@ -308,69 +338,27 @@ class NetworkExplorer(WidgetBase):
             lin.weight[i, j] = value
         if (k, i, j) != self.selection:
             self.select(k, i, j)
-        self._editing = True
-        try:
-            self.net = new
-        finally:
-            self._editing = False
-        self._show_value(value, refit=False)
-        self._write_readout()
-        self._pending_edit = new
-        self._publish()
-
-    def _publish_now(self) -> None:
-        if self._pending_edit is not None:
-            self.edited, self._pending_edit = self._pending_edit, None
-
-    def flush(self) -> None:
-        """Publish a pending edit now (as :attr:`edited`)."""
-        self._publish.flush()
-        self._publish_now()
+        self._take(new)
 
     def undo_edits(self) -> None:
-        """Back to the network as it was before any edit here."""
-        if self.net is self._origin:
+        """Back to the network as :meth:`show` gave it, bit for bit."""
+        if self.net is self.origin:
             self.show_info("There are no edits to undo.")
             return
-        self._editing = True
-        try:
-            self.net = self._origin
-        finally:
-            self._editing = False
-        self._show_selected_value()
-        self._pending_edit = self._origin
-        self._publish()
+        self._take(self.origin)
+        self._render_value(refit=True)
         self.show_info("All edits undone.")
 
-    def _on_net(self, change: dict) -> None:
-        if change["new"] is None:
-            self.net = lab_net()
-            return
-        old = change["old"]
-        if not self._editing and old is not None and same_parameters(old, self.net):
-            # the same network again (e.g. the search's copy of an edit): nothing new to show, edits stay undoable
-            if old is self._origin:
-                self._origin = self.net
-            return
-        if not self._editing:
-            self._origin = self.net  # a network from outside: what "undo" goes back to
-            self._origin_loss = float("nan")
-        if structure(self.net) != self._structure:
-            self._new_structure()
-        elif self._editing:
-            self._refresh_soon()  # a slider drag: at most one redraw per frame, and always the last
-            return
-        else:
-            self._show_selected_value()
-        self._refresh()
+    def _take(self, net: Net) -> None:
+        """A network made here (an edit, or the undo): show it and publish it."""
+        self.set_trait("net", net)
+        self._render_value(refit=False)
+        self.set_trait("edited", net)
+        self._refresh_soon()  # a slider drag: at most one redraw per frame, and always the last
 
-    def _on_pictures(self, layer: int | None) -> None:
-        if self._syncing or layer is None:
-            return
-        self.picture_layer = int(layer)
-        width = self.net.linear_layers[self.picture_layer].N_out
-        self.pictures_view.set_count(min(width, self.max_pictures))
-        self._refresh()
+    def flush(self) -> None:
+        """Draw a pending redraw now."""
+        self._refresh_soon.flush()
 
     # -- views ----------------------------------------------------------------------------------
     def _build_views(self) -> None:
@@ -383,9 +371,6 @@ class NetworkExplorer(WidgetBase):
         self.heatmap_view = HeatmapView(
             np.zeros((ds.n, ds.n)), extent, title="output ŷ and the first layer's kink lines", **kw
         )
-        self.kink_lines = LineCollection([], colors="k", linewidths=0.7, linestyles="--", antialiased=False)
-        self.heatmap_view.ax.add_collection(self.kink_lines, autolim=False)
-        self.heatmap_view.blitter.add(self.kink_lines)
         self.pictures_note = W.HTML()
         self.pieces_note = W.HTML()
         graph_box = W.VBox([W.HTML("<b>the network</b> (red > 0, blue < 0; fill: bias)"), self.embed(self.graph_view)])
@@ -417,7 +402,7 @@ class NetworkExplorer(WidgetBase):
             self.loss = float(mse_loss(ds.ground_truth, out.reshape(-1)))
         prediction = out.reshape(-1).numpy()
         self.prediction = prediction
-        if not np.isfinite(self._origin_loss) and net is self._origin:
+        if not np.isfinite(self._origin_loss) and net is self.origin:
             self._origin_loss = self.loss
         self._write_loss()
         extent = (ds.lo, ds.hi, ds.lo, ds.hi)
@@ -426,13 +411,11 @@ class NetworkExplorer(WidgetBase):
         if new_grid:
             self.surface_view.set_grid(ds.x_nodes, ds.y_nodes, prediction)
             self.pictures_view.set_extent(extent)
-            self.heatmap_view.image.set_extent(extent)
-            self.heatmap_view.ax.set_xlim(ds.lo, ds.hi)
-            self.heatmap_view.ax.set_ylim(ds.lo, ds.hi)
+            self.heatmap_view.set_extent(extent, redraw=False)
         else:
             self.surface_view.update(prediction)
-        self.kink_lines.set_segments([] if not hidden else [s for s in kinks if np.isfinite(s).all()])
-        self.heatmap_view.update(ds.grid(prediction), full=new_grid)
+        self.heatmap_view.set_segments("kinks", kinks if hidden else [], redraw=False)
+        self.heatmap_view.update(ds.grid(prediction))
         self._refresh_pictures(hidden, kinks, new_grid)
         self.pieces = count_pieces(net, pre)
         self._write_pieces(net)
@@ -444,7 +427,7 @@ class NetworkExplorer(WidgetBase):
             return
         layer = min(self.picture_layer, len(hidden) - 1)
         h = hidden[layer]
-        count = len(view.images)
+        count = view.count
         values = h[:, :count].T.numpy().reshape(count, ds.n, ds.n)
         names = self._unit_names(layer + 1)[:count]
         linear = self.net.linear_layers
@@ -468,7 +451,7 @@ class NetworkExplorer(WidgetBase):
 
     def _write_loss(self) -> None:
         text = f"MSE against the target: <b>{self.loss:.4e}</b>"
-        if np.isfinite(self._origin_loss) and self.net is not self._origin:
+        if np.isfinite(self._origin_loss) and self.net is not self.origin:
             change = "lower" if self.loss < self._origin_loss else "higher"
             text += f" ({change} than the unedited network's {self._origin_loss:.4e})"
         self.loss_label.value = text
@@ -495,5 +478,5 @@ class NetworkExplorer(WidgetBase):
 
     def close(self) -> None:
         """Close every figure and child widget."""
-        self._pending_edit = None
+        self._refresh_soon.flush()
         super().close()

@@ -1,5 +1,10 @@
 """RandomSearchStepper: the lab's training loop (Section 4) one step at a time, played live, raced and judged.
 
+The search's settings are a :class:`~mlp_widgets.config.specs.StepperSettings`;
+every settings control shows a field of it, and :meth:`RandomSearchStepper.configure`
+is the one setter. One rule for every setting: changing it starts the search
+again from iteration 0 (the page says so under the controls).
+
 Play keeps the page responsive: it steps in time slices of about one frame
 (:attr:`RandomSearchStepper.frame_time`, 50 ms) on the kernel's asyncio loop
 and draws once per slice, so the figures are redrawn at most about 20 times
@@ -34,8 +39,6 @@ from .search_race import RacePanel
 SPEEDS: dict[str, int] = {"fastest": 0, "1 step / frame": 1, "10 steps / frame": 10, "100 steps / frame": 100}
 #: most points drawn per loss curve (longer histories are thinned evenly)
 MAX_CURVE_POINTS = 4000
-#: a change of ε or max iterations replays the (seeded, so identical) run up to this many steps
-MAX_REPLAY = 100_000
 
 
 def thin(n: int, max_points: int = MAX_CURVE_POINTS) -> np.ndarray | slice:
@@ -89,7 +92,10 @@ class RandomSearchStepper(WidgetBase):
     net, dataset : traits
         Inputs: setting either starts a new search.
     best_net : trait
-        Output: the best network so far (published at most once per frame).
+        Output (read-only): the best network found so far, ``None`` before the first step
+        (published at most once per frame while playing).
+    settings : StepperSettings
+        The settings the controls show (change them with :meth:`configure`).
     engine : RandomSearch
         The search shown.
     frame_time : float
@@ -102,7 +108,7 @@ class RandomSearchStepper(WidgetBase):
 
     net = traitlets.Instance(Net, allow_none=True)
     dataset = traitlets.Instance(Dataset)
-    best_net = traitlets.Instance(Net, allow_none=True)
+    best_net = traitlets.Instance(Net, allow_none=True, read_only=True)
 
     def __init__(
         self,
@@ -138,50 +144,81 @@ class RandomSearchStepper(WidgetBase):
 
     # -- controls -------------------------------------------------------------------------------
     def _build_controls(self) -> None:
-        s = self.settings
-
         def small() -> W.Layout:  # one Layout per control: hiding one must not hide the others
-            return W.Layout(width="190px")
+            return W.Layout(width="210px")
 
+        wide = {"description_width": "initial"}
         self.strategy_dropdown = W.Dropdown(
-            options=[(label, key) for key, label in STRATEGY_LABELS.items()], value=s.strategy,
-            description="strategy", layout=W.Layout(width="290px"),
+            options=[(label, key) for key, label in STRATEGY_LABELS.items()], description="strategy",
+            layout=W.Layout(width="300px"), tooltip="How each iteration looks for a better network",
         )  # fmt: skip
-        self.epsilon_box = W.FloatText(value=s.epsilon, description="ε", layout=small())
-        self.max_iters_box = W.IntText(value=s.max_iters, description="max iterations", layout=small())
-        self.weight_box = W.FloatText(value=s.weight_range, description="weights ±", layout=small())
-        self.bias_box = W.FloatText(value=s.bias_range, description="biases ±", layout=small())
-        self.sigma_box = W.FloatText(value=s.sigma, description="noise σ", layout=small())
-        self.adapt_box = W.Checkbox(value=s.adapt_sigma, description="1/5th rule", indent=False)
-        self.lr_box = W.FloatText(value=s.lr, description="learning rate", layout=small())
-        self.batch_box = W.IntText(value=s.batch_size, description="batch size", layout=small())
-        self.seed_box = W.IntText(value=s.seed, description="seed", layout=small())
+        self.epsilon_box = W.FloatText(
+            description="ε", layout=small(), tooltip="Stop once the best loss is at most ε (the lab's threshold: 1e-5)"
+        )
+        self.max_iters_box = W.IntText(
+            description="max iterations", layout=small(), style=wide, tooltip="Stop after this many iterations"
+        )
+        self.weight_box = W.FloatText(
+            description="weights ±", layout=small(), style=wide, tooltip="Weights are drawn uniformly from ±this"
+        )
+        self.bias_box = W.FloatText(
+            description="biases ±", layout=small(), style=wide, tooltip="Biases are drawn uniformly from ±this"
+        )
+        self.sigma_box = W.FloatText(
+            description="noise σ", layout=small(), style=wide, tooltip="Size of the random nudge of the perturb strategy"
+        )
+        self.adapt_box = W.Checkbox(
+            description="1/5th rule", indent=False, tooltip="Grow σ after a success, shrink it after a failure"
+        )
+        self.lr_box = W.FloatText(
+            description="learning rate", layout=small(), style=wide, tooltip="Step size of gradient descent (Adam)"
+        )
+        self.candidates_box = W.IntText(
+            description="candidates per step", layout=W.Layout(width="230px"), style=wide,
+            tooltip="Random networks tried in each iteration; the best of them is kept",
+        )  # fmt: skip
+        self.seed_box = W.IntText(description="seed", layout=small(), tooltip="The same seed draws the same networks")
         for box, name in (
             (self.strategy_dropdown, "strategy"), (self.epsilon_box, "epsilon"), (self.max_iters_box, "max_iters"),
             (self.weight_box, "weight_range"), (self.bias_box, "bias_range"), (self.sigma_box, "sigma"),
-            (self.adapt_box, "adapt_sigma"), (self.lr_box, "lr"), (self.batch_box, "batch_size"),
+            (self.adapt_box, "adapt_sigma"), (self.lr_box, "lr"), (self.candidates_box, "candidates"),
             (self.seed_box, "seed"),
         ):  # fmt: skip
-            self.bind(box, lambda value, name=name: self.configure(**{name: value}))
-
-        self.step_button = W.Button(description="step", icon="step-forward", tooltip="One iteration")
+            self.bind(
+                box, lambda value, name=name: self.configure(**{name: value}),
+                shown=lambda name=name: getattr(self.settings, name),
+            )  # fmt: skip
+        self.render_controls()
+        self.step_button = W.Button(
+            description="step", icon="step-forward", tooltip="One iteration", layout=W.Layout(width="90px")
+        )
         self.play = W.Play(
             value=0, min=0, max=1, step=0, interval=250, show_repeat=False, description="play",
             tooltip="Play / pause: step as fast as the engine goes, drawing about 20 times a second",
         )  # fmt: skip
-        self.run_button = W.Button(description="run to the end", icon="fast-forward")
-        self.reset_button = W.Button(description="reset", icon="refresh", tooltip="Back to iteration 0")
-        self.speed_dropdown = W.Dropdown(options=list(SPEEDS.items()), value=0, description="speed", layout=small())
+        self.run_button = W.Button(
+            description="run to the end", icon="fast-forward", tooltip="Step until ε or max iterations is reached",
+            layout=W.Layout(width="150px"),
+        )  # fmt: skip
+        self.reset_button = W.Button(
+            description="reset", icon="refresh", tooltip="Back to iteration 0", layout=W.Layout(width="90px")
+        )
+        self.speed_dropdown = W.Dropdown(
+            options=list(SPEEDS.items()), value=0, description="speed", layout=W.Layout(width="230px"),
+            tooltip="Iterations per drawn frame while playing",
+        )  # fmt: skip
         self.on_click(self.step_button, self.step)
         self.on_click(self.run_button, self.run_to_end)
         self.on_click(self.reset_button, self.reset)
         self.on_change(self.play, self._on_playing, names="playing")
-        self.on_change(self.speed_dropdown, self._set_speed)
+        self.bind(self.speed_dropdown, self._set_speed, shown=lambda: self.steps_per_frame)
+        self.rule_note = W.HTML("<small>Changing any setting starts the search again from iteration 0.</small>")
         self.controls = W.VBox(
             [
-                W.HBox([self.strategy_dropdown, self.seed_box, self.batch_box]),
+                W.HBox([self.strategy_dropdown, self.seed_box, self.candidates_box]),
                 W.HBox([self.epsilon_box, self.max_iters_box, self.weight_box, self.bias_box]),
                 W.HBox([self.sigma_box, self.adapt_box, self.lr_box]),
+                self.rule_note,
                 W.HBox([self.step_button, self.play, self.run_button, self.reset_button, self.speed_dropdown]),
             ]
         )
@@ -191,8 +228,12 @@ class RandomSearchStepper(WidgetBase):
         strategy = self.settings.strategy
         self.sigma_box.layout.display = self.adapt_box.layout.display = "" if strategy == "perturb" else "none"
         self.lr_box.layout.display = "" if strategy == "gradient" else "none"
-        self.batch_box.disabled = strategy == "gradient"
-        self.batch_box.tooltip = "gradient descent takes one step per iteration" if strategy == "gradient" else ""
+        self.candidates_box.disabled = strategy == "gradient"
+        self.candidates_box.tooltip = (
+            "Gradient descent takes one step per iteration"
+            if strategy == "gradient"
+            else "Random networks tried in each iteration; the best of them is kept"
+        )
 
     def _set_speed(self, steps: int) -> None:
         self.steps_per_frame = check_int("Steps per frame", steps, 0, 10**6)
@@ -251,25 +292,20 @@ class RandomSearchStepper(WidgetBase):
 
     # -- configuration --------------------------------------------------------------------------
     def configure(self, **changes: Any) -> None:
-        """Change settings (see :class:`StepperSettings`) and start the search again.
+        """Change settings (see :class:`StepperSettings`) and start the search again from iteration 0.
 
-        A change of ε or max iterations keeps the progress: the seeded run is
-        replayed (identically) under the new stop criteria.
+        The one setter of the search's settings: the controls follow.
 
         Raises
         ------
         ValueError
-            For an invalid value; the previous search is kept.
+            For an invalid value; the previous settings and search are kept.
         """
         settings = replace(self.settings, **changes).checked()
         engine = settings.engine(self._start_net, self.dataset)
-        replay = set(changes) <= {"epsilon", "max_iters"} and self.engine.iteration <= MAX_REPLAY
-        n_done = self.engine.iteration
         self.pause()
         self.settings, self.engine = settings, engine
-        if replay:
-            with one_thread():
-                engine.run(min(n_done, settings.max_iters))
+        self.render_controls()
         self._show_strategy_controls()
         self._restart()
 
@@ -282,6 +318,7 @@ class RandomSearchStepper(WidgetBase):
         self.pause()
         self._start_net, self.engine = net, engine
         self._restart()
+        self.clear_status()  # a refusal of an earlier network no longer holds
 
     def _on_dataset(self, change: dict) -> None:
         try:
@@ -292,6 +329,7 @@ class RandomSearchStepper(WidgetBase):
         self.engine = engine
         self._new_dataset()
         self._restart()
+        self.clear_status()
 
     def _new_dataset(self) -> None:
         ds = self.dataset
@@ -341,12 +379,13 @@ class RandomSearchStepper(WidgetBase):
     def _restart(self) -> None:
         self._trace = _Trace()
         self._shown_best: float | None = None
+        self.set_trait("best_net", None)
         self.progress.max = self.settings.max_iters
         self.curve_view.set_line("candidate", [], [], label="candidate", color=LINE_COLORS[0], redraw=False)
         self.curve_view.set_line("best", [], [], label="best so far", color=LINE_COLORS[1], redraw=False)
-        self.curve_view.set_hline("epsilon", self.settings.epsilon, color="0.2", label="ε")
-        self.curve_view.set_hline("zero", self.baselines["zero"], color=LINE_COLORS[4], linestyle="-.")
-        self.curve_view.set_hline("mean", self.baselines["mean"], color=LINE_COLORS[2], linestyle="-.")
+        self.curve_view.set_hline("epsilon", self.settings.epsilon, color="0.2", label="ε", redraw=False)
+        self.curve_view.set_hline("zero", self.baselines["zero"], color=LINE_COLORS[4], linestyle="-.", redraw=False)
+        self.curve_view.set_hline("mean", self.baselines["mean"], color=LINE_COLORS[2], linestyle="-.", redraw=False)
         self.histogram_panel.mark(self.settings.epsilon, self.baselines["zero"], None)
         self._write_baselines()
         self.redraw()
@@ -443,7 +482,7 @@ class RandomSearchStepper(WidgetBase):
         if best != self._shown_best and (force or now - self._last_surface >= self.surface_interval):
             self._shown_best, self._last_surface = best, now
             self.prediction_view.update(self.engine.predict(best=True))
-            self.best_net = self.engine.best_net()
+            self.set_trait("best_net", self.engine.best_net() if self.engine.iteration else None)
             self.histogram_panel.mark_best(best if self.engine.iteration else None)
 
     def _fit_xlim(self, n: int) -> None:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from typing import Any
 
 import ipywidgets as W
 import numpy as np
 import traitlets
 
-from ..core import TARGETS, Dataset, lab2_dataset, make_dataset
-from ..core._validate import check_choice, check_float, check_int
-from ..core.limits import GRID_LIMIT
-from ..core.limits import GRID_POINTS_MAX as POINTS_MAX
-from ..core.limits import GRID_POINTS_MIN as POINTS_MIN
+from ..config.specs import TargetSpec
+from ..core import TARGETS, Dataset, lab2_dataset
+from ..core.limits import GRID_LIMIT, GRID_POINTS_MAX, GRID_POINTS_MIN
 from ..plots import SurfaceView
 from ..plots.style import FrameStyle
 from ._base import WidgetBase
@@ -28,6 +27,10 @@ def _param_hint(name: str, target: str) -> str:
 class TargetExplorer(WidgetBase):
     """Pick a target function and its parameters, the grid range and resolution; see its surface.
 
+    Its state is a :class:`~mlp_widgets.config.specs.TargetSpec`; every control
+    shows a field of it, and :meth:`set_spec` — the one setter — samples the
+    target, updates the controls and the figure, and publishes :attr:`dataset`.
+
     Parameters
     ----------
     dataset : Dataset, optional
@@ -40,8 +43,9 @@ class TargetExplorer(WidgetBase):
     Attributes
     ----------
     dataset : Dataset
-        The sampled target (observable): what the other widgets train on.
-        Setting it from outside updates the controls and the figure.
+        Output: the sampled target (observable), what the other widgets train on.
+    spec : TargetSpec
+        The settings the controls show.
     target_dropdown, param_boxes, lo_box, hi_box, points_box :
         The controls (``param_boxes`` maps parameter name to its ``FloatText``).
     surface_view : SurfaceView
@@ -63,26 +67,27 @@ class TargetExplorer(WidgetBase):
         ds = dataset if dataset is not None else lab2_dataset()
         if not isinstance(ds, Dataset):
             raise ValueError(f"dataset must be a Dataset (e.g. from make_dataset); got a {type(ds).__name__}.")
+        self.spec = TargetSpec.of(ds)
         self.dataset = ds
-
         self.target_dropdown = W.Dropdown(
-            options=[(spec.label, name) for name, spec in TARGETS.items()], value=ds.target, description="target"
-        )
+            options=[(spec.label, name) for name, spec in TARGETS.items()], description="target",
+            tooltip="The function the network should learn",
+        )  # fmt: skip
         self.params_box = W.VBox()
         self.param_boxes: dict[str, W.FloatText] = {}
-        small = W.Layout(width="170px")
-        self.lo_box = W.FloatText(value=ds.lo, description="grid from", layout=small)
-        self.hi_box = W.FloatText(value=ds.hi, description="to", layout=small)
-        self.points_box = W.IntText(value=ds.n, description="points/axis", layout=small)
-        self.bind(self.target_dropdown, self._apply_target, lambda v: check_choice("target", v, tuple(TARGETS)))
-        self.bind(self.lo_box, lambda v: self._apply(lo=v), lambda v: check_float("The grid start", v))
-        self.bind(self.hi_box, lambda v: self._apply(hi=v), lambda v: check_float("The grid end", v))
-        self.bind(
-            self.points_box,
-            lambda v: self._apply(n=v),
-            lambda v: check_int("Points per axis", v, POINTS_MIN, POINTS_MAX),
-        )
-        self._build_param_boxes(ds.target, ds.params)
+        small = {"width": "190px"}
+        self.lo_box = W.FloatText(description="grid from", layout=W.Layout(**small), tooltip="Start of both axes")
+        self.hi_box = W.FloatText(description="to", layout=W.Layout(**small), tooltip="End of both axes")
+        self.points_box = W.IntText(
+            description="points/axis", layout=W.Layout(**small), style={"description_width": "initial"},
+            tooltip=f"Grid points along each axis ({GRID_POINTS_MIN}–{GRID_POINTS_MAX}); the lab uses 50",
+        )  # fmt: skip
+        self.bind(self.target_dropdown, lambda v: self.set_target(v), shown=lambda: self.spec.name)
+        self.bind(self.lo_box, lambda v: self._apply(lo=v), shown=lambda: self.spec.lo)
+        self.bind(self.hi_box, lambda v: self._apply(hi=v), shown=lambda: self.spec.hi)
+        self.bind(self.points_box, lambda v: self._apply(n=v), shown=lambda: self.spec.n)
+        self._build_param_boxes()
+        self.render_controls()
 
         self.formula = W.HTML()
         self.value_range = W.HTML()
@@ -95,65 +100,39 @@ class TargetExplorer(WidgetBase):
                 self.target_dropdown,
                 self.params_box,
                 W.HBox([self.lo_box, self.hi_box, self.points_box]),
-                W.HTML(f"<small>grid range up to ±{GRID_LIMIT:g}; {POINTS_MIN}–{POINTS_MAX} points per axis</small>"),
+                W.HTML(
+                    f"<small>grid range up to ±{GRID_LIMIT:g}; {GRID_POINTS_MIN}–{GRID_POINTS_MAX} points per axis"
+                    "</small>"
+                ),
             ]
         )
         self.children = (self.controls, self.status, self.formula, self.value_range, self.embed(self.surface_view))
         self._shown = ds  # the surface shows it already
-        self.observe(self.guard(lambda change: self._show(change["new"])), names="dataset")
         self._show(ds)
         self.add_class("mlpw-target-explorer")
 
-    # -- controls -------------------------------------------------------------------------------
-    def _build_param_boxes(self, target: str, values: dict[str, float]) -> None:
-        for box in self.param_boxes.values():
-            self._last_valid.pop(id(box), None)
-            box.close()
-        self.param_boxes = {}
-        spec = TARGETS[target]
-        rows = []
-        for name, p in spec.params.items():
-            box = W.FloatText(
-                value=float(values.get(name, p.default)), description=p.label or name,
-                layout=W.Layout(width="230px"), style={"description_width": "90px"},
-            )  # fmt: skip
-            self.bind(box, lambda v, key=name: self._apply(**{key: v}))
-            self.param_boxes[name] = box
-            rows.append(W.HBox([box, W.HTML(f"<small>{html.escape(_param_hint(name, target))}</small>")]))
-        for row in self.params_box.children:
-            for child in row.children:
-                child.close()
-            row.close()
-        self.params_box.children = tuple(rows)
+    # -- the one setter ---------------------------------------------------------------------------
+    def set_spec(self, spec: TargetSpec) -> None:
+        """Sample ``spec``'s target on its grid and show it (controls, figure), then publish :attr:`dataset`.
 
-    def _apply_target(self, target: str) -> None:
-        """Switch to ``target`` with its default parameters (same grid)."""
-        ds = self.dataset
-        self._set(target, ds.lo, ds.hi, ds.n)
-
-    def _apply(self, **changes: Any) -> None:
-        """Rebuild the dataset with ``changes`` (grid ``lo``/``hi``/``n`` or target parameters); raises ``ValueError``."""
-        ds = self.dataset
-        grid = {"lo": ds.lo, "hi": ds.hi, "n": ds.n}
-        params = dict(ds.params)
-        for key, value in changes.items():
-            if key in grid:
-                grid[key] = value
-            else:
-                params[key] = value
-        for key in ("lo", "hi"):
-            label = "The grid start" if key == "lo" else "The grid end"
-            grid[key] = check_float(label, grid[key], lo=-GRID_LIMIT, hi=GRID_LIMIT)
-        grid["n"] = check_int("Points per axis", grid["n"], POINTS_MIN, POINTS_MAX)
-        self._set(ds.target, grid["lo"], grid["hi"], grid["n"], **params)
-
-    def _set(self, target: str, lo: float, hi: float, n: int, **params: float) -> None:
-        """Sample the target and make it the dataset; raises ``ValueError`` (nothing changes) if invalid."""
+        Raises
+        ------
+        ValueError
+            For an unknown target, a parameter out of range, a bad grid, or values that are not finite on
+            the grid; nothing changes then.
+        """
+        spec = spec.checked()
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, in a sentence
-            ds = make_dataset(target, lo, hi, n, **params)
+            ds = spec.dataset()
         if not np.isfinite(ds.ground_truth.numpy()).all():
             raise ValueError("These settings give values that are not finite on the grid; choose gentler ones.")
-        self.dataset = ds  # the observer shows it
+        new_target = spec.name != self.spec.name
+        self.spec = spec
+        if new_target:
+            self._build_param_boxes()
+        self.render_controls()
+        self._show(ds)
+        self.dataset = ds
 
     def set_target(self, target: str, **params: float) -> None:
         """Show ``target`` with ``params`` (others at their defaults) on the current grid.
@@ -163,24 +142,40 @@ class TargetExplorer(WidgetBase):
         ValueError
             For an unknown target or a parameter out of range (nothing changes then).
         """
-        ds = self.dataset
-        self._set(target, ds.lo, ds.hi, ds.n, **params)
+        self.set_spec(replace(self.spec, name=target, params=params))
+
+    def _apply(self, **changes: Any) -> None:
+        """A new spec with ``changes`` (grid ``lo``/``hi``/``n`` or a target parameter); raises ``ValueError``."""
+        grid = {k: v for k, v in changes.items() if k in ("lo", "hi", "n")}
+        params = {k: v for k, v in changes.items() if k not in grid}
+        self.set_spec(replace(self.spec, **grid, params={**self.spec.params, **params}))
+
+    # -- controls -------------------------------------------------------------------------------
+    def _build_param_boxes(self) -> None:
+        """One box per parameter of the current target (new boxes when the target changes)."""
+        for box in self.param_boxes.values():
+            self.unbind(box)
+        for row in self.params_box.children:
+            for child in row.children:
+                child.close()
+            row.close()
+        target = self.spec.name
+        self.param_boxes = {}
+        rows = []
+        for name, p in TARGETS[target].params.items():
+            box = W.FloatText(
+                value=float(self.spec.params[name]), description=p.label or name,
+                layout=W.Layout(width="230px"), style={"description_width": "90px"},
+                tooltip=f"{p.label or name}: {_param_hint(name, target)}",
+            )  # fmt: skip
+            self.bind(box, lambda v, key=name: self._apply(**{key: v}), shown=lambda key=name: self.spec.params[key])
+            self.param_boxes[name] = box
+            rows.append(W.HBox([box, W.HTML(f"<small>{html.escape(_param_hint(name, target))}</small>")]))
+        self.params_box.children = tuple(rows)
 
     # -- display --------------------------------------------------------------------------------
-    def _sync_controls(self, ds: Dataset) -> None:
-        if self.target_dropdown.value != ds.target or set(self.param_boxes) != set(ds.params):
-            self.set_quietly(self.target_dropdown, ds.target)
-            self._build_param_boxes(ds.target, ds.params)
-        for name, box in self.param_boxes.items():
-            if box.value != ds.params[name]:
-                self.set_quietly(box, float(ds.params[name]))
-        for box, value in ((self.lo_box, ds.lo), (self.hi_box, ds.hi), (self.points_box, ds.n)):
-            if box.value != value:
-                self.set_quietly(box, value)
-
     def _show(self, ds: Dataset) -> None:
         previous = self._shown
-        self._sync_controls(ds)
         self.formula.value = f"<code>{html.escape(ds.describe())}</code>"
         z = ds.ground_truth.numpy()
         lo, hi = float(z.min()), float(z.max())
@@ -191,13 +186,9 @@ class TargetExplorer(WidgetBase):
             f"(largest at x = {x_max:.3g}, y = {y_max:.3g}); mean {float(z.mean()):.4g}"
         )
         view = self.surface_view
-        if previous.target != ds.target:
-            view.ax.set_title(TARGETS[ds.target].label, fontsize=view.style.font_size + 1)
-            new_title = True
-        else:
-            new_title = False
+        view.set_title(TARGETS[ds.target].label, redraw=False)
         if previous.n != ds.n or previous.lo != ds.lo or previous.hi != ds.hi:
             view.set_grid(ds.x_nodes, ds.y_nodes, z)
         else:
-            view.update(z, full=new_title)
+            view.update(z)
         self._shown = ds

@@ -78,13 +78,7 @@ def voila_server():
 
 @pytest.fixture(scope="session")
 def dashboard_server():
-    """``mlp-widgets dashboard`` run from a directory outside the repository; skipped until ``Dashboard`` exists."""
-    try:
-        import mlp_widgets
-
-        getattr(mlp_widgets, "Dashboard")  # noqa: B009 (the package imports widgets lazily)
-    except (AttributeError, ImportError) as error:
-        pytest.skip(f"mlp_widgets.Dashboard does not exist yet ({error}); the dashboard page has nothing to show")
+    """``mlp-widgets dashboard`` run from a directory outside the repository."""
     port = harness.free_port()
     with tempfile.TemporaryDirectory(prefix="mlpw-cwd-") as cwd:
         server = harness.VoilaServer(harness.dashboard_command(port), port, Path(cwd))
