@@ -134,6 +134,7 @@ def test_voila_reads_the_cli_settings(tmp_path, monkeypatch):
     assert app.voila_configuration.strip_sources is True
     assert app.voila_configuration.show_tracebacks is False
     assert app.voila_configuration.preheat_kernel is False
+    assert app.voila_configuration.extension_denylist == list(cli.VOILA_DENIED_EXTENSIONS)
     assert app.config.VoilaExecutor.iopub_timeout == cli.IOPUB_TIMEOUT  # read by Voilà's executor per page
     manager = app.kernel_manager
     assert (manager.cull_idle_timeout, manager.cull_interval, manager.cull_connected, manager.cull_busy) == (
@@ -171,7 +172,7 @@ def test_jupyter_config_json_matches_the_cli_defaults_for_the_server_extension()
     defaults = cli.voila_settings()
     assert config["MappingKernelManager"] == defaults["MappingKernelManager"]
     assert config["VoilaExecutor"] == defaults["VoilaExecutor"]
-    for name in ("strip_sources", "show_tracebacks"):
+    for name in ("strip_sources", "show_tracebacks", "extension_denylist"):
         assert config["VoilaConfiguration"][name] == defaults["VoilaConfiguration"][name]
     # the server extension has no kernel pool: the setting would be silently ignored
     assert "preheat_kernel" not in config["VoilaConfiguration"]

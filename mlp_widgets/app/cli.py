@@ -36,6 +36,9 @@ CULL_INTERVAL = 60
 #: default, 4 s, is too short when many kernels start at once on few cores: with 10 pages
 #: opened together on 2 cores, 3 of them lost the dashboard's output and never rendered.
 IOPUB_TIMEOUT = 60
+#: front-end extensions a Voilà page does not load: Notebook 7's own (installed with notebook, e.g. on Binder)
+#: fails there with "The getter for the shared module is not a function", and costs the page 42 KiB
+VOILA_DENIED_EXTENSIONS = ("@jupyter-notebook/lab-extension",)
 
 
 def dashboard_notebook() -> Path:
@@ -73,6 +76,7 @@ def voila_settings(preheat: int = 0, cull_idle_timeout: int = CULL_IDLE_TIMEOUT)
             "strip_sources": True,
             "show_tracebacks": False,
             "preheat_kernel": preheat > 0,
+            "extension_denylist": list(VOILA_DENIED_EXTENSIONS),
         },
         "VoilaExecutor": {"iopub_timeout": IOPUB_TIMEOUT},
         "MappingKernelManager": {
@@ -112,7 +116,9 @@ def voila_argv(
         f"--Voila.open_browser={open_browser}",
     ]
     for section, traits in voila_settings(preheat, cull_idle_timeout).items():
-        argv += [f"--{section}.{name}={value}" for name, value in traits.items()]
+        for name, value in traits.items():  # a list: one argument per item, as traitlets wants
+            values = value if isinstance(value, list) else [value]
+            argv += [f"--{section}.{name}={item}" for item in values]
     for section, traits in guard_settings().items():
         argv += [f"--{section}.{name}={value}" for name, value in traits.items()]
     return [*argv, str(notebook)]
