@@ -263,6 +263,17 @@ class FigureView:
         """The current figure as PNG bytes (drawn afresh, at ``dpi``)."""
         return png_bytes(self.fig, dpi)
 
+    def use_agg(self) -> Any:
+        """Move the figure to a plain Agg canvas and draw it; return the canvas it had.
+
+        For a front-end that cannot show the ipympl widget: redraws then render
+        at once, with no browser to ask for them, and :meth:`screen_png` shows them.
+        """
+        previous = self.fig.canvas
+        FigureCanvasAgg(self.fig)
+        self.fig.canvas.draw()
+        return previous
+
     def screen_png(self) -> bytes:
         """PNG of the canvas' current pixels, as shown (cheaper than :meth:`png`: no redraw)."""
         from PIL import Image

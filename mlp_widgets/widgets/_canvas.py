@@ -29,7 +29,6 @@ import weakref
 from typing import Any
 
 import ipywidgets as W
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from ..plots.figure import FigureView
 
@@ -67,7 +66,7 @@ class CanvasOrImages(W.Box):
 
     def __init__(self, view: FigureView) -> None:
         self.view = view
-        self.canvas = view.fig.canvas
+        self.canvas = view.canvas
         self.images = False
         super().__init__(children=(self.canvas,), layout=W.Layout(width="auto"))
         if self.confirmed:
@@ -122,13 +121,12 @@ class CanvasOrImages(W.Box):
         self.images = True
         _waiting.discard(self)
         view, canvas = self.view, self.canvas
-        FigureCanvasAgg(view.fig)  # redraws now render at once, with no front-end to ask for them
+        view.use_agg()  # redraws now render at once, with no front-end to ask for them
         image = W.Image(format="png", layout=W.Layout(width=f"{view.style.pixels[0]}px"))
 
         def refresh(v: FigureView) -> None:
             image.value = v.screen_png()
 
-        view.fig.canvas.draw()
         refresh(view)
         view.on_redraw(refresh)
         note = W.HTML(f'<span style="font-size:85%;opacity:0.75">{NOTE}</span>')

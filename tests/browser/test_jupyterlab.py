@@ -72,7 +72,6 @@ def test_the_dark_theme_renders_the_widgets(lab, browser, artifacts):
         close_notebook(lab, context)
 
 
-@pytest.mark.xfail(strict=True, reason="status colours: lead's widget refactor")
 def test_the_dark_theme_status_lines_are_readable(lab, browser):
     """Status text (an error after a refused value, the loss readout) has a WCAG contrast of at least 4.5:1."""
     context, page = open_notebook(browser, lab.url(f"lab/tree/notebooks/{STEP_NOTEBOOK}"))

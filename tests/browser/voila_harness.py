@@ -661,16 +661,23 @@ def run_all_cells(page, timeout_ms: float = 240_000) -> None:
     The kernel may show "idle" before its websocket is connected, and a session
     may ask for a kernel; a Run All that started no cell is tried again.
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=timeout_ms)
     deadline = time.monotonic() + timeout_ms / 1000
-    for attempt in range(4):
+    for attempt in range(6):
         while not _kernel_idle(page):
             _accept_kernel_dialog(page)
             if time.monotonic() > deadline:
                 raise TimeoutError("the notebook's kernel never became idle")
             page.wait_for_timeout(250)
-        page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-        page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
+        try:  # a dialog (a kernel to choose) may cover the menu bar
+            page.locator(".lm-MenuBar-item", has_text="Run").first.click(timeout=5_000)
+            page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click(timeout=5_000)
+        except PlaywrightTimeout:
+            if not _accept_kernel_dialog(page):
+                page.keyboard.press("Escape")
+            continue
         started = time.monotonic()
         while time.monotonic() - started < 20:
             if _accept_kernel_dialog(page):
@@ -680,7 +687,7 @@ def run_all_cells(page, timeout_ms: float = 240_000) -> None:
             page.wait_for_timeout(250)
         if page.evaluate(_STARTED_JS):
             break
-        if attempt == 3:
+        if attempt == 5:
             raise TimeoutError("Run All Cells started no cell")
     # a kernel websocket that reconnects during the run drops the queued cells: run the rest again
     last, since = None, time.monotonic()
@@ -694,8 +701,13 @@ def run_all_cells(page, timeout_ms: float = 240_000) -> None:
             last, since = state, time.monotonic()
         elif time.monotonic() - since > 10 and _kernel_idle(page) and not page.evaluate(_BUSY_JS):
             page.evaluate(_SELECT_FIRST_UNRUN_JS)
-            page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-            page.locator(".lm-Menu-item:visible", has_text="Run Selected Cell and All Below").first.click()
+            try:
+                page.locator(".lm-MenuBar-item", has_text="Run").first.click(timeout=5_000)
+                page.locator(".lm-Menu-item:visible", has_text="Run Selected Cell and All Below").first.click(
+                    timeout=5_000
+                )
+            except PlaywrightTimeout:
+                page.keyboard.press("Escape")
             since = time.monotonic()
         _accept_kernel_dialog(page)
         page.wait_for_timeout(250)
