@@ -73,5 +73,5 @@ def test_the_command_exits_with_code_2_and_the_sentence(tmp_path):
 
 
 def test_presets_pass_the_command_line_check(served):
-    for path in sorted((ROOT / "presets").glob("*.*")):
+    for path in sorted((ROOT / "mlp_widgets" / "presets").glob("*.*")):
         assert cli.use_config(str(path)) == 0, path

@@ -41,6 +41,7 @@ import traitlets
 
 from ..core._validate import shown
 from ..plots.figure import FigureView
+from ._canvas import canvas_or_images
 
 log = logging.getLogger("mlp_widgets.widgets")
 
@@ -290,9 +291,8 @@ class WidgetBase(W.VBox):
         """The widget that shows ``view``: its ipympl canvas, or a PNG image refreshed on every redraw."""
         if view not in self._views:
             self.add_view(view)
-        canvas = view.canvas
         if view.is_widget:
-            return canvas
+            return canvas_or_images(view)  # PNG images if the front-end cannot show the canvas
         image = W.Image(format="png", layout=W.Layout(width=f"{view.style.pixels[0]}px"))
 
         def refresh(v: FigureView) -> None:
