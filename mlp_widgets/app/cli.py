@@ -201,9 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument(
         "--config",
         metavar="NAME|FILE",
+        action="append",
         default=None,
         help="a dashboard config: the name of a shipped preset (" + ", ".join(preset_names()) + ") or a .json/.yaml "
-        "file (target, network, search settings, tabs, hidden and fixed controls); checked before the server starts",
+        "file (target, network, search settings, tabs, hidden and fixed controls); checked before the server starts. "
+        "Give it several times to offer several presets: the first is the default, each other one opens with "
+        "?preset=NAME in the page's URL (NAME: the preset's name or the file's name without its ending)",
     )
     commands.add_parser(
         "demo",
@@ -253,22 +256,45 @@ def resolve_config(text: str) -> Path:
     )
 
 
-def use_config(text: str) -> int:
-    """Check the config (a preset's name or a file) and name it to the kernels; return 0, or 2 after printing why not.
+def use_config(text: str | list[str]) -> int:
+    """Check the configs (preset names or files) and name them to the kernels; return 0, or 2 after printing why not.
 
-    The path goes to the kernels through the ``MLP_WIDGETS_CONFIG`` environment
-    variable (Voilà's kernels inherit the server's environment), which
-    ``Dashboard()`` reads.
+    The first is the default: its path goes to the kernels in the
+    ``MLP_WIDGETS_CONFIG`` environment variable (Voilà's kernels inherit the
+    server's environment). All of them are offered by name in
+    ``MLP_WIDGETS_PRESETS`` (see :mod:`mlp_widgets.config.page`), for pages
+    whose URL asks for one (``?preset=NAME``). Every refusal of every file is
+    printed before the server would start.
     """
-    from ..config import CONFIG_ENV, DashboardConfig
+    import json
 
-    try:
-        path = resolve_config(text)
-        DashboardConfig.from_file(path)
-    except ValueError as exc:
-        print(f"mlp-widgets: {exc}", file=sys.stderr)
+    from ..config import CONFIG_ENV, DashboardConfig
+    from ..config.page import NAME, PRESETS_ENV
+
+    texts = [text] if isinstance(text, str) else list(text)
+    offered: dict[str, str] = {}
+    problems = []
+    for item in texts:
+        try:
+            path = resolve_config(item)
+            DashboardConfig.from_file(path)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        name = path.stem
+        if not NAME.match(name):
+            problems.append(f"--config {item!r}: a preset's name is its file's name without the ending, made of "
+                            "letters, digits, '-' and '_'; rename the file.")
+        elif name in offered:
+            problems.append(f"--config {item!r}: two presets are called {name!r}; rename one file.")
+        else:
+            offered[name] = str(path.resolve())
+    if problems:
+        for problem in problems:
+            print(f"mlp-widgets: {problem}", file=sys.stderr)
         return 2
-    os.environ[CONFIG_ENV] = str(path.resolve())
+    os.environ[CONFIG_ENV] = next(iter(offered.values()))
+    os.environ[PRESETS_ENV] = json.dumps(offered)
     return 0
 
 

@@ -38,7 +38,6 @@ config through its own setter.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from os import PathLike
 from typing import Any
@@ -46,7 +45,8 @@ from typing import Any
 import ipywidgets as W
 import traitlets
 
-from ..config import CONFIG_ENV, PARTS, TABS, DashboardConfig, NetSpec, control_part
+from ..config import PARTS, TABS, DashboardConfig, NetSpec, control_part
+from ..config.page import page_config
 from ..core import Dataset, Net, lab2_dataset, lab_net
 from ..plots.style import FrameStyle
 from ._base import WidgetBase
@@ -190,12 +190,8 @@ class Dashboard(WidgetBase):
         self._all_pages: dict[str, W.VBox] = {}
         self._options: dict[str, Any] = {"style": style, "backend": backend}
         env_error = ""
-        if config is None and os.environ.get(CONFIG_ENV):
-            try:
-                config = DashboardConfig.from_file(os.environ[CONFIG_ENV])
-            except ValueError as exc:
-                env_error = f"The config file in {CONFIG_ENV} was refused, so the lab's defaults are shown: {exc}"
-                config = None
+        if config is None:  # the page's: a preset its URL names, or the server's default (see config.page)
+            config, env_error = page_config()
         self.config: DashboardConfig | None = DashboardConfig.load(config) if config is not None else None
         self._keys = self._check_tabs(tabs if tabs is not None else (self.config.ui.tabs if self.config else None))
         self.dataset = self.config.target.dataset() if self.config else lab2_dataset()
