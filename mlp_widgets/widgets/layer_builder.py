@@ -205,7 +205,9 @@ class LayerBuilder(WidgetBase):
 
         wide = {"description_width": "initial"}
         self.n_in_box = W.IntText(
-            description="inputs", layout=small(), tooltip=f"Features per sample, N_in (1–{MAX_WIDTH}); the lab's grid has 2"
+            description="inputs",
+            layout=small(),
+            tooltip=f"Features per sample, N_in (1–{MAX_WIDTH}); the lab's grid has 2",
         )
         self.n_out_box = W.IntText(description="outputs", layout=small(), tooltip="Outputs per sample, N_out")
         self.batch_box = W.IntText(
@@ -356,7 +358,9 @@ class LayerBuilder(WidgetBase):
         self.children = (self.controls, self.status, self.summary, self.tabs)
 
     def _surface_title(self) -> str:
-        return "output ŷ of the network shown" if self.given else f"untrained network's output ŷ (seed {self.spec.seed})"
+        return (
+            "output ŷ of the network shown" if self.given else f"untrained network's output ŷ (seed {self.spec.seed})"
+        )
 
     def _refresh(self) -> None:
         net = self.net

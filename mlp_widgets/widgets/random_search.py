@@ -179,7 +179,10 @@ class RandomSearchStepper(WidgetBase):
             description="biases ±", layout=small(), style=wide, tooltip="Biases are drawn uniformly from ±this"
         )
         self.sigma_box = W.FloatText(
-            description="noise σ", layout=small(), style=wide, tooltip="Size of the random nudge of the perturb strategy"
+            description="noise σ",
+            layout=small(),
+            style=wide,
+            tooltip="Size of the random nudge of the perturb strategy",
         )
         self.adapt_box = W.Checkbox(
             description="1/5th rule", indent=False, tooltip="Grow σ after a success, shrink it after a failure"
@@ -579,7 +582,9 @@ class RandomSearchStepper(WidgetBase):
         _, hidden, out = forward_parts(net, ds.inputs)
         prediction = out.reshape(-1).numpy()
         grid_ok = net.n_in == 2
-        self.network_view.update(net, (ds.inputs.numpy(), [h.numpy() for h in hidden], out.numpy()) if grid_ok else None)
+        self.network_view.update(
+            net, (ds.inputs.numpy(), [h.numpy() for h in hidden], out.numpy()) if grid_ok else None
+        )
         self.fit_view.update(prediction)
         t, p = ds.ground_truth.numpy(), prediction
         spread = float(t.max() - t.min())

@@ -67,7 +67,9 @@ class RacePanel(WidgetBase):
             description="budget", tooltip="Forward passes (networks evaluated) per racer",
             layout=W.Layout(width="210px"),
         )  # fmt: skip
-        self.bind(self.budget_box, lambda v: None, lambda v: check_int("race budget (forward passes)", v, 1, MAX_BUDGET))
+        self.bind(
+            self.budget_box, lambda v: None, lambda v: check_int("race budget (forward passes)", v, 1, MAX_BUDGET)
+        )
         self.run_button = W.Button(
             description="race", icon="flag-checkered", tooltip="Run every racer with this budget",
             layout=W.Layout(width="110px"),

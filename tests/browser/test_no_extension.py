@@ -53,7 +53,9 @@ def test_figures_become_updating_images_with_a_note_and_no_error_box(server, pag
     handle = page.locator(".widget-slider .noUi-handle:visible, .widget-hslider .noUi-handle:visible").first
     handle.focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"(before) => JSON.stringify(({_IMAGES_JS})()) !== before", arg=__import__("json").dumps(images))
+    page.wait_for_function(
+        f"(before) => JSON.stringify(({_IMAGES_JS})()) !== before", arg=__import__("json").dumps(images)
+    )
     # the widget manager logs that it cannot load the canvas's model ("No version of module
     # jupyter-matplotlib is registered"): that is the missing extension itself; nothing else fails
     assert [e for e in console.errors if "jupyter-matplotlib" not in e] == []
