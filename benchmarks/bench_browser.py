@@ -9,6 +9,8 @@ Measures, for each page:
   with the bytes the kernel sent over the websocket per update;
 - the same slider → repaint with Chromium's network emulation
   (``Network.emulateNetworkConditions``: 1 Mbit/s each way, 50 ms latency, Binder's conditions);
+- Play (the dashboard only): on its training tab, figure frames painted per
+  second and websocket bytes per second over ``PLAY_SECONDS`` of Play;
 - the resident memory (RSS) of the page's kernel, via psutil, after the moves;
 - the cold load at 1 Mbit/s (Binder's conditions from the first byte), with the
   bytes that crossed the link before the first paint by type (script, style,
@@ -22,7 +24,10 @@ Measures, for each page:
 The reference page (``tests/browser/notebooks/one_surface.ipynb``: one slider, one
 640×480 3-D surface) is what the issue's figures were measured with. The
 dashboard (``mlp-widgets dashboard``) is measured when ``mlp_widgets.Dashboard``
-exists. Run: ``python benchmarks/bench_browser.py [--moves 30] [--runs 3] [--only slow,drag]``.
+exists. The dashboard's slider is measured on its "Activations" tab and Play
+on its "Train" tab (``--slider-tab``, ``--play-tab``: the tabs' labels, for
+measuring an older dashboard whose tabs had other names). Run:
+``python benchmarks/bench_browser.py [--moves 30] [--runs 3] [--only slow,drag]``.
 """
 
 from __future__ import annotations
@@ -63,6 +68,8 @@ TARGETS = {
 }
 #: sections of the benchmark (``--only``)
 SECTIONS = ("fast", "slow", "drag")
+#: seconds of Play measured on the dashboard's training tab
+PLAY_SECONDS = 5.0
 
 #: records, inside the page, each keydown and each image drawn on a figure canvas (performance.now() times)
 INSTRUMENT_JS = """
@@ -90,6 +97,9 @@ class Page:
     path: str
     cwd: Path
     drag_command: Callable[[int], list[str]]
+    #: label of the tab whose slider is measured (None: the first view's) and of the tab with Play (None: none)
+    slider_tab: str | None = None
+    play_tab: str | None = None
     results: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -147,6 +157,34 @@ class WebsocketBytes:
         self.received += len(payload) if payload is not None else 0
 
 
+def open_tab(page, label: str | None) -> None:
+    """Open the tab whose title contains ``label`` (``None``: stay) and wait until its figures have painted."""
+    if label is None:
+        return
+    page.locator(harness.TAB, has_text=label).first.click()
+    harness.wait_until_settled(page)
+    harness.wait_for_canvases(page, count=1, timeout_ms=120_000)
+
+
+def measure_play(page, received: WebsocketBytes, seconds: float = PLAY_SECONDS) -> tuple[float, float]:
+    """Figure frames painted per second and websocket KiB per second during ``seconds`` of Play."""
+    import re
+
+    play = page.get_by_role("button", name=re.compile(r"play", re.IGNORECASE))
+    buttons = [play.nth(i) for i in range(play.count()) if play.nth(i).is_visible()]
+    if not buttons:
+        raise RuntimeError("no visible Play button")
+    draws, bytes_before = page.evaluate("window.__mlpw.draws.length"), received.received
+    buttons[0].click()
+    started = time.perf_counter()
+    page.wait_for_timeout(seconds * 1000)
+    painted, sent = page.evaluate("window.__mlpw.draws.length") - draws, received.received - bytes_before
+    elapsed = time.perf_counter() - started
+    buttons[0].click()  # pause
+    page.wait_for_timeout(500)
+    return painted / elapsed, sent / 1024 / elapsed
+
+
 def measure_moves(page, moves: int, received: WebsocketBytes) -> tuple[list[float], list[int]]:
     """Slider → repaint latencies (ms) and bytes received per update, over ``moves`` moves of a repainting slider."""
     found = harness.find_repainting_slider(page)
@@ -185,6 +223,10 @@ def measure(page_spec: Page, browser, runs: int, moves: int, throttled_moves: in
         known = set(server.kernel_pids())
         load(page, server.url(page_spec.path))
         (kernel,) = set(server.kernel_pids()) - known
+        if page_spec.play_tab is not None:
+            open_tab(page, page_spec.play_tab)
+            results["play frames per s"], results["play KiB per s"] = measure_play(page, received)
+        open_tab(page, page_spec.slider_tab)
         latencies, sizes = measure_moves(page, moves, received)
         results["repaint median (ms)"] = statistics.median(latencies)
         results["repaint p95 (ms)"] = percentile(latencies, 0.95)
@@ -287,6 +329,8 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=30, help="slider moves at full speed (at least 20)")
     parser.add_argument("--throttled-moves", type=int, default=20, help="slider moves at 1 Mbit/s")
     parser.add_argument("--runs", type=int, default=3, help="cold and preheated loads per page")
+    parser.add_argument("--slider-tab", default="Activations", help="the dashboard's tab whose slider is measured")
+    parser.add_argument("--play-tab", default="Train", help="the dashboard's tab with Play")
     parser.add_argument(
         "--only", default=",".join(SECTIONS), help=f"comma-separated sections to run, of {', '.join(SECTIONS)}"
     )
@@ -325,6 +369,8 @@ def main() -> None:
                 lambda port: harness.voila_command(
                     DRAG_NOTEBOOK, port, f"--Voila.config_file_paths={_drag_config(cwd, cli)}"
                 ),
+                slider_tab=args.slider_tab or None,
+                play_tab=args.play_tab or None,
             )
         )
     except AttributeError:
@@ -344,7 +390,7 @@ def main() -> None:
                 measure_drag(page_spec, browser)
         browser.close()
 
-    names = list(pages[0].results)
+    names = list(dict.fromkeys(name for p in pages for name in p.results))
     header = f"{'':34}" + "".join(f"{p.name:>12}" for p in pages) + f"{'target':>10}"
     if len(pages) == 2:
         header += f"{'dash/ref':>10}"
