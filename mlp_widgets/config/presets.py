@@ -167,7 +167,7 @@ class TargetConfig(TargetSpec):
     @classmethod
     def _read(cls, raw: dict[str, Any]) -> TargetConfig:
         raw = dict(raw)
-        if "params" in raw and raw["params"] is None:
+        if raw.get("params", None) is None:  # none given: the named target's own defaults, not the Gaussian's
             raw["params"] = {}
         spec = TargetSpec(**raw).checked(lambda key, label: _name(f"target.{key}"))
         return cls(**{f.name: getattr(spec, f.name) for f in fields(TargetSpec)})
