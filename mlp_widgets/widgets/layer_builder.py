@@ -403,7 +403,7 @@ class LayerBuilder(WidgetBase):
         net, ds = self.net, self.dataset
         if not takes_grid(net):
             self.surface_note.value = (
-                f"The output surface needs 2 inputs (and its input features, if any) and 1 output (x, y → ŷ); "
+                f"The output surface needs 2 inputs and 1 output (x, y → ŷ; and its input features, if any); "
                 f"this network has {net.n_in} inputs and {net.n_out} outputs."
             )
             self.surface_widget.layout.display = "none"

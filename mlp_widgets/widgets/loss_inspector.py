@@ -11,6 +11,7 @@ import numpy as np
 import torch
 import traitlets
 
+from ..core.features import net_inputs, takes_grid
 from ..core import (
     LOSSES,
     Dataset,
@@ -42,11 +43,16 @@ def _fmt(value: float) -> str:
     return f"{value:.6g}" if math.isfinite(value) else str(value)
 
 
-def loss_table_html(rows: list[LossRow], selected: str) -> str:
-    """An HTML table: each loss from scratch and from torch, their difference and match, and the baselines."""
+def loss_table_html(rows: list[LossRow], selected: str, test: dict[str, float] | None = None) -> str:
+    """An HTML table: each loss from scratch and from torch, their difference and match, and the baselines.
+
+    With ``test`` (a loss name → its value on the held-out points), the losses and the baselines are the
+    training points' and a column gives the test loss.
+    """
+    scratch = "train, from scratch" if test is not None else "from scratch"
     head = (
-        "<tr><th>loss</th><th>from scratch</th><th>torch.nn</th><th>|difference|</th><th>allclose</th>"
-        "<th>predict 0</th><th>predict mean</th></tr>"
+        f"<tr><th>loss</th><th>{scratch}</th><th>torch.nn</th><th>|difference|</th><th>allclose</th>"
+        "<th>predict 0</th><th>predict mean</th>" + ("<th>test (held out)</th>" if test is not None else "") + "</tr>"
     )
     body = []
     for r in rows:
@@ -55,9 +61,17 @@ def loss_table_html(rows: list[LossRow], selected: str) -> str:
         diff = f"{r.abs_diff:.2g}" if math.isfinite(r.abs_diff) else "—"
         body.append(
             f"<tr{style}><td>{html.escape(r.label)}</td><td>{_fmt(r.scratch)}</td><td>{_fmt(r.torch)}</td>"
-            f"<td>{diff}</td><td>{mark}</td><td>{_fmt(r.zero)}</td><td>{_fmt(r.mean)}</td></tr>"
+            f"<td>{diff}</td><td>{mark}</td><td>{_fmt(r.zero)}</td><td>{_fmt(r.mean)}</td>"
+            + (f"<td>{_fmt(test[r.name])}</td>" if test is not None else "")
+            + "</tr>"
         )
-    return f"<table class='mlpw-table'>{head}{''.join(body)}</table>"
+    caption = (
+        "<caption style='caption-side:bottom;text-align:left'><small>Losses and baselines on the training points; "
+        "the last column on the held-out points.</small></caption>"
+        if test is not None
+        else ""
+    )
+    return f"<table class='mlpw-table'>{caption}{head}{''.join(body)}</table>"
 
 
 def _has_finite_cell(z: np.ndarray) -> bool:
@@ -302,21 +316,29 @@ class LossInspector(WidgetBase):
         """
         net, ds = self.net, self.dataset
         y = ds.ground_truth
+        self.test_losses: dict[str, float] | None = None
         if net is None:
             self.prediction, self.rows, self.r2 = None, {}, math.nan
         else:
-            if net.n_in != ds.nodes.shape[1] or net.n_out != 1:
+            if not takes_grid(net):
                 raise ValueError(
-                    f"The loss inspector needs a network with {ds.nodes.shape[1]} inputs and 1 output "
-                    f"(x, y → ŷ); this one has {net.n_in} inputs and {net.n_out} outputs. "
+                    f"The loss inspector needs a network with {ds.nodes.shape[1] + len(net.features)} inputs and 1 "
+                    f"output (x, y → ŷ); this one has {net.n_in} inputs and {net.n_out} outputs. "
                     "The last valid network stays on screen."
                 )
             with torch.no_grad():
-                prediction = net.forward(ds.inputs).squeeze(-1)  # (N, 1) → (N,): the lab's shape bug, fixed
+                prediction = net.forward(net_inputs(net, ds)).squeeze(-1)  # (N, 1) → (N,): the lab's shape bug, fixed
             self.prediction = prediction
-            self.rows = {name: loss_row(name, y, prediction, self.huber_delta) for name in LOSSES}
+            # the losses a search is judged on: every point, or a split's training points; then the held-out ones
+            y_fit, p_fit = (y, prediction) if not ds.has_split else (y[ds.train_mask], prediction[ds.train_mask])
+            self.rows = {name: loss_row(name, y_fit, p_fit, self.huber_delta) for name in LOSSES}
+            if ds.has_split:
+                held = ds.test_mask
+                self.test_losses = {
+                    name: loss_row(name, y[held], prediction[held], self.huber_delta).scratch for name in LOSSES
+                }
             with np.errstate(all="ignore"):
-                self.r2 = r_squared(y, prediction) if bool(torch.isfinite(prediction).all()) else math.nan
+                self.r2 = r_squared(y_fit, p_fit) if bool(torch.isfinite(prediction).all()) else math.nan
         self._show_numbers()
         self._show_surface()
         self._note_landscape()
@@ -333,7 +355,7 @@ class LossInspector(WidgetBase):
             self.r2_label.value = ""
             self.verdict.value = "No network: set <code>net</code> (e.g. from the Layer builder) to judge it."
             return
-        self.loss_table.value = loss_table_html(list(self.rows.values()), self.loss_name)
+        self.loss_table.value = loss_table_html(list(self.rows.values()), self.loss_name, self.test_losses)
         self.r2_label.value = f"R² = <b>{self.r2:.4g}</b> (1 is a perfect fit, 0 is as good as predicting the mean)"
         text = verdict(self.rows[self.loss_name], self.epsilon, self.r2, self.n_nonfinite)
         self.verdict.value = f"<b>Verdict:</b> {html.escape(text)}"

@@ -394,8 +394,8 @@ class NetworkExplorer(WidgetBase):
         if not takes_grid(net):
             self.loss, self.pieces = float("nan"), None
             self.loss_label.value = (
-                f"The pictures, the output surface and the loss need 2 inputs (and its input features, if any) and "
-                f"1 output (x, y → ŷ); this network has {net.n_in} inputs and {net.n_out} outputs."
+                f"The pictures, the output surface and the loss need 2 inputs and 1 output (x, y → ŷ; "
+                f"and its input features, if any); this network has {net.n_in} inputs and {net.n_out} outputs."
             )
             self.pictures_note.value = self.pieces_note.value = ""
             return

@@ -340,7 +340,7 @@ class RandomSearchStepper(WidgetBase):
         s = self.settings
         return {
             "net": self._start_net, "dataset": self.dataset, "seed": s.seed, "weight_range": s.weight_range,
-            "bias_range": s.bias_range, "sigma": s.sigma, "lr": s.lr, "epsilon": s.epsilon,
+            "bias_range": s.bias_range, "sigma": s.sigma, "lr": s.lr, "epsilon": s.epsilon, "l2": s.l2,
         }  # fmt: skip
 
     def _histogram_settings(self) -> dict[str, Any]:
