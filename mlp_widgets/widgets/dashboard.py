@@ -155,6 +155,11 @@ class Dashboard(WidgetBase):
     lazy : bool
         Build a tab's widgets the first time it is opened (default). With
         ``False`` every tab is built at once.
+    student : mapping or object, optional
+        The student's own ``Linear``, ``ReLU``, ``Sigmoid`` and ``Net`` (e.g.
+        the exercise notebook's ``globals()``): the builder's output surface,
+        the loss and the explorer's pictures are computed with them, each
+        with a "your code" badge (see :mod:`mlp_widgets.checks.student`).
     share : str, optional
         A shared state's URL query (see :mod:`mlp_widgets.config.share`); it
         wins over the config's target, network and search. Default: the
@@ -195,15 +200,21 @@ class Dashboard(WidgetBase):
         config: ConfigSource | None = None,
         lazy: bool = True,
         share: str | None = None,
+        student: object | None = None,
         style: str | FrameStyle | None = None,
         backend: str = "auto",
     ) -> None:
         super().__init__()
+        from ..checks.student import StudentCode
+
+        self.student = StudentCode.of(student) if student is not None else None
+        mine = {"student": self.student} if self.student is not None else {}
         self.parts: dict[str, WidgetBase] = {}
         self._observers: list[tuple[traitlets.HasTraits, Callable[[dict], None], str]] = []
         self._rules: dict[str, _ControlRule] = {}
         self._all_pages: dict[str, W.VBox] = {}
         self._options: dict[str, Any] = {"style": style, "backend": backend}
+        self._student: dict[str, Any] = mine
         env_error = ""
         if config is None and os.environ.get(CONFIG_ENV):
             try:
@@ -392,7 +403,7 @@ class Dashboard(WidgetBase):
     def _build_network(self) -> list[W.Widget]:
         from .layer_builder import LayerBuilder
 
-        part = LayerBuilder(dataset=self.dataset, **self._options)
+        part = LayerBuilder(dataset=self.dataset, **self._student, **self._options)
         spec = self.config.network.spec() if self.config is not None else part.spec
         try:  # the current network: configured, or loaded or edited before the tab was opened
             part.set_spec(NetSpec.describing(self.net, spec), net=self.net)
@@ -410,7 +421,7 @@ class Dashboard(WidgetBase):
         target = TargetExplorer(dataset=self.dataset, **self._options)
         self.parts["target"] = target
         self._watch(target, lambda change: setattr(self, "dataset", change["new"]), "dataset")
-        inspector = LossInspector(net=self._latest_net(), dataset=self.dataset, **self._options)
+        inspector = LossInspector(net=self._latest_net(), dataset=self.dataset, **self._student, **self._options)
         self.parts["inspector"] = inspector
         return [target, inspector]
 
@@ -447,7 +458,7 @@ class Dashboard(WidgetBase):
     def _build_explorer(self) -> list[W.Widget]:
         from .network_explorer import NetworkExplorer
 
-        part = NetworkExplorer(net=self._latest_net(), dataset=self.dataset, **self._options)
+        part = NetworkExplorer(net=self._latest_net(), dataset=self.dataset, **self._student, **self._options)
         self.parts["explorer"] = part
         self._watch(part, lambda change: self._take_edit(change["new"]), "edited")
         return [part]

@@ -71,6 +71,12 @@ class LayerBuilder(WidgetBase):
         Batch size for the shape table and the graph (the lab's example uses 2).
     dataset : Dataset, optional
         Grid for the output surface (the lab's 50×50 grid over [-2, 2]²).
+    student : StudentCode, mapping or object, optional
+        The student's own ``Linear``, ``ReLU``, ``Sigmoid`` and ``Net`` (e.g.
+        ``globals()`` of the exercise notebook; see
+        :mod:`mlp_widgets.checks.student`): the output surface is computed
+        with them, under the self-checks' time limit, with a "your code"
+        badge; a wrong implementation's surface is shown beside the right one.
     style : str or FrameStyle, optional
         Frame style of the figures (``"default"`` small frames, ``"sharp"``).
     backend : str
@@ -104,10 +110,15 @@ class LayerBuilder(WidgetBase):
         features: Sequence[str] = (),
         batch_size: int = 2,
         dataset: Dataset | None = None,
+        student: object | None = None,
         style: str | FrameStyle | None = None,
         backend: str = "auto",
     ) -> None:
         super().__init__()
+        from ..checks.student import StudentCode
+
+        self.student = StudentCode.of(student) if student is not None else None
+        self.student_run = None
         hidden = tuple(hidden)
         acts = (activation,) * len(hidden) if isinstance(activation, str) else tuple(activation)
         spec = NetSpec(n_in, hidden, acts, n_out, init, seed, mean, std, tuple(features)).checked()
@@ -373,7 +384,10 @@ class LayerBuilder(WidgetBase):
         )  # fmt: skip
         self.surface_note = W.HTML()
         self.surface_widget = self.embed(self.surface_view)  # the ipympl canvas, or its PNG stand-in
-        self.surface_box = W.VBox([self.surface_note, self.surface_widget])
+        self.your_code = W.HTML()
+        self.reference_view: SurfaceView | None = None
+        self.surface_row = W.HBox([self.surface_widget], layout=W.Layout(flex_flow="row wrap"))
+        self.surface_box = W.VBox([self.surface_note, self.your_code, self.surface_row])
         self.tabs = W.Tab(children=[W.VBox([self.shape_table, self.graph_widget]), code_tabs, self.surface_box])
         self.tabs.titles = ("shapes & graph", "PyTorch code", "output surface")
         self.blocks.add("code", code_tabs, self.tabs)
@@ -410,6 +424,7 @@ class LayerBuilder(WidgetBase):
             return
         with torch.no_grad():
             prediction = net.forward(net_inputs(net, ds)).reshape(-1)
+        prediction = self._student_surface(prediction, new_grid)
         self.prediction = prediction
         n_bad = int((~torch.isfinite(prediction)).sum())
         lo, hi = float(prediction.nan_to_num().min()), float(prediction.nan_to_num().max())
@@ -422,6 +437,35 @@ class LayerBuilder(WidgetBase):
             self.surface_view.set_grid(ds.x_nodes, ds.y_nodes, prediction)
         else:
             self.surface_view.update(prediction)
+
+
+    def _student_surface(self, reference: torch.Tensor, new_grid: bool) -> torch.Tensor:
+        """With the student's classes: their prediction (the reference's if theirs did not run), badge and side view."""
+        if self.student is None:
+            return reference
+        from ..checks.student import run_student
+        from .student_badge import badge_html
+
+        net, ds = self.net, self.dataset
+        run = run_student(self.student, net, net_inputs(net, ds))
+        self.student_run = run
+        self.your_code.value = badge_html(run)
+        wrong = run.ran and not run.matches
+        if wrong:
+            if self.reference_view is None:
+                self.reference_view = SurfaceView(
+                    ds.x_nodes, ds.y_nodes, reference, title="the right one (reference)", zlabel="ŷ",
+                    style=self._style, backend=self._backend,
+                )  # fmt: skip
+                self.surface_row.children = (self.surface_widget, self.embed(self.reference_view))
+            elif new_grid:
+                self.reference_view.set_grid(ds.x_nodes, ds.y_nodes, reference)
+            else:
+                self.reference_view.update(reference)
+        if len(self.surface_row.children) > 1:
+            self.surface_row.children[1].layout.display = None if wrong else "none"
+        self.surface_view.set_title("your code's output ŷ" if run.ran else self._surface_title(), redraw=False)
+        return run.output.reshape(-1) if run.ran else reference
 
 
 def _close_row(row: W.HBox) -> None:

@@ -148,10 +148,17 @@ class LossInspector(WidgetBase):
         epsilon: float = 1e-5,
         huber_delta: float = 1.0,
         view: str = "prediction",
+        student: object | None = None,
         style: str | FrameStyle | None = None,
         backend: str = "auto",
     ) -> None:
         super().__init__()
+        from ..checks.student import StudentCode
+
+        #: the student's own classes that compute the prediction (None: the reference's)
+        self.student = StudentCode.of(student) if student is not None else None
+        self.student_run = None
+        self.your_code = W.HTML()
         self.loss_name = check_choice("loss", loss, tuple(LOSSES))
         self.epsilon = check_float("ε", epsilon, lo=0.0, lo_open=True)
         self.huber_delta = check_float("Huber δ", huber_delta, lo=0.0, lo_open=True, hi=1e6)
@@ -301,7 +308,9 @@ class LossInspector(WidgetBase):
             ]
         )
         wrap = {"flex_flow": "row wrap", "align_items": "flex-start"}  # side by side when there is room, else stacked
-        self.children = (self.status, W.HBox([surface_box, numbers_box], layout=W.Layout(**wrap)), landscape_box)
+        self.children = (
+            self.status, self.your_code, W.HBox([surface_box, numbers_box], layout=W.Layout(**wrap)), landscape_box,
+        )  # fmt: skip
         self.blocks.add("landscape", landscape_box)
         self.blocks.add("errata", self.errata_note)
 
@@ -328,6 +337,15 @@ class LossInspector(WidgetBase):
                 )
             with torch.no_grad():
                 prediction = net.forward(net_inputs(net, ds)).squeeze(-1)  # (N, 1) → (N,): the lab's shape bug, fixed
+            if self.student is not None:
+                from ..checks.student import run_student
+                from .student_badge import badge_html
+
+                run = run_student(self.student, net, net_inputs(net, ds))
+                self.student_run = run
+                self.your_code.value = badge_html(run)
+                if run.ran:
+                    prediction = run.output.squeeze(-1)
             self.prediction = prediction
             # the losses a search is judged on: every point, or a split's training points; then the held-out ones
             y_fit, p_fit = (y, prediction) if not ds.has_split else (y[ds.train_mask], prediction[ds.train_mask])

@@ -106,10 +106,17 @@ class NetworkExplorer(WidgetBase):
         dataset: Dataset | None = None,
         *,
         max_pictures: int = MAX_PICTURES,
+        student: object | None = None,
         style: str | FrameStyle | None = None,
         backend: str = "auto",
     ) -> None:
         super().__init__()
+        from ..checks.student import StudentCode
+
+        #: the student's own classes that compute the pictures, the surface and the loss (None: the reference's)
+        self.student = StudentCode.of(student) if student is not None else None
+        self.student_run = None
+        self.your_code = W.HTML()
         self.max_pictures = check_int("Most pictures", max_pictures, 1, 64)
         self._style, self._backend = style, backend
         start = net if net is not None else lab_net()
@@ -380,6 +387,7 @@ class NetworkExplorer(WidgetBase):
         self.children = (
             self.controls,
             self.status,
+            self.your_code,
             self.readout,
             self.loss_label,
             W.HBox([graph_box, pictures_box], layout=W.Layout(**wrap)),
@@ -399,7 +407,7 @@ class NetworkExplorer(WidgetBase):
             )
             self.pictures_note.value = self.pieces_note.value = ""
             return
-        pre, hidden, out = forward_parts(net, net_inputs(net, ds))
+        pre, hidden, out = self._parts(net, net_inputs(net, ds))
         train = ds.train_mask if ds.has_split else slice(None)
         with one_thread():  # the loss a search would descend: on the training points
             self.loss = float(mse_loss(ds.ground_truth[train], out.reshape(-1)[train]))
@@ -423,6 +431,18 @@ class NetworkExplorer(WidgetBase):
         self._refresh_pictures(hidden, kinks, new_grid)
         self.pieces = count_pieces(net, pre)
         self._write_pieces(net)
+
+    def _parts(self, net: Net, inputs: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor], torch.Tensor]:
+        """Every unit's output on the grid: from the student's classes when given (the reference's if theirs fail)."""
+        if self.student is None:
+            return forward_parts(net, inputs)
+        from ..checks.student import run_student
+        from .student_badge import badge_html
+
+        run = run_student(self.student, net, inputs)
+        self.student_run = run
+        self.your_code.value = badge_html(run)
+        return run.parts if run.parts is not None else forward_parts(net, inputs)
 
     def _refresh_pictures(self, hidden: list[torch.Tensor], kinks: np.ndarray, full: bool) -> None:
         view, ds = self.pictures_view, self.dataset
