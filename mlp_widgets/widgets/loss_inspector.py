@@ -11,7 +11,6 @@ import numpy as np
 import torch
 import traitlets
 
-from ..core.features import net_inputs, takes_grid
 from ..core import (
     LOSSES,
     Dataset,
@@ -25,6 +24,7 @@ from ..core import (
     verdict,
 )
 from ..core._validate import check_choice, check_float, check_int
+from ..core.features import net_inputs, takes_grid
 from ..core.landscape import LandscapeJob
 from ..core.limits import LANDSCAPE_POINTS_MAX as LANDSCAPE_MAX
 from ..core.limits import LANDSCAPE_POINTS_MIN as LANDSCAPE_MIN

@@ -17,7 +17,6 @@ from ..plots import SurfaceView
 from ..plots.style import FrameStyle
 from ._base import WidgetBase, flow
 
-
 #: the spec's fields of noise and the test set (set like the grid's, not as target parameters)
 _SPLIT = ("noise", "noise_seed", "test_fraction", "test_region", "split_seed")
 
