@@ -73,7 +73,7 @@ class FitView(FigureView):
         self.residual_limit = 1.0
         # held-out test points, as small open circles on every picture (empty: no test set)
         self.marks = [
-            ax.scatter([], [], s=6, facecolors="none", edgecolors="white", linewidths=0.6, alpha=0.8, zorder=3)
+            ax.scatter([], [], s=2, c="white", linewidths=0, alpha=0.55, zorder=3)
             for ax in self.axes
         ]
         self.set_target(target, extent)

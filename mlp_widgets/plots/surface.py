@@ -271,7 +271,11 @@ class SurfaceView(FigureView):
             old.remove()
         self.marks = None
         if xs.size:
-            self.marks = self.ax.scatter(xs, ys, heights, s=4, c="0.15", alpha=0.35, depthshade=False, linewidths=0)
+            # drawn over the surface (a 3-D axis would otherwise sort the dots behind it and hide them)
+            self.ax.computed_zorder = False
+            self.marks = self.ax.scatter(
+                xs, ys, heights, s=3, c="0.1", alpha=0.45, depthshade=False, linewidths=0, zorder=5
+            )
         return self.redraw(full=True) if redraw else "deferred"
 
     @property

@@ -403,8 +403,7 @@ class RandomSearchStepper(WidgetBase):
         return baselines(values, self.engine.loss)
 
     def _best_label(self) -> str:
-        what = "train loss" if self.dataset.has_split else "loss"
-        return f"best so far ({what} + L2 penalty)" if self.settings.l2 > 0 else "best so far"
+        return "best so far (+ L2 penalty)" if self.settings.l2 > 0 else "best so far"
 
     # -- actions --------------------------------------------------------------------------------
     def step(self) -> None:
