@@ -9,17 +9,26 @@ Measures, for each page:
   with the bytes the kernel sent over the websocket per update;
 - the same slider → repaint with Chromium's network emulation
   (``Network.emulateNetworkConditions``: 1 Mbit/s each way, 50 ms latency, Binder's conditions);
-- the resident memory (RSS) of the page's kernel, via psutil, after the moves.
+- the resident memory (RSS) of the page's kernel, via psutil, after the moves;
+- the cold load at 1 Mbit/s (Binder's conditions from the first byte), with the
+  bytes that crossed the link before the first paint by type (script, style,
+  font, document, other HTTP; the kernel websocket counted on the wire by a
+  proxy, since DevTools report websocket frames decompressed);
+- drag-to-rotate a 3-D surface for 3 s, on loopback and at 1 Mbit/s: distinct
+  frames painted per second while the mouse is down, and the time from the
+  release to the last frame (the settled view). The dashboard's column drags
+  notebook 03's target surface; the reference drags its own surface.
 
 The reference page (``tests/browser/notebooks/one_surface.ipynb``: one slider, one
 640×480 3-D surface) is what the issue's figures were measured with. The
 dashboard (``mlp-widgets dashboard``) is measured when ``mlp_widgets.Dashboard``
-exists. Run: ``python benchmarks/bench_browser.py [--moves 30] [--runs 3]``.
+exists. Run: ``python benchmarks/bench_browser.py [--moves 30] [--runs 3] [--only slow,drag]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -38,15 +47,22 @@ REFERENCE = ROOT / "tests" / "browser" / "notebooks" / "one_surface.ipynb"
 MIB = 1024 * 1024
 #: Binder's conditions: about 1 Mbit/s each way; 50 ms latency
 BINDER_NETWORK = {"offline": False, "latency": 50, "downloadThroughput": 125_000, "uploadThroughput": 125_000}
-#: the issue's targets for the dashboard
+DRAG_NOTEBOOK = ROOT / "notebooks" / "03_target_and_loss.ipynb"
+#: the issues' targets for the dashboard (drag: notebook 03's target surface)
 TARGETS = {
-    "cold load (s)": 4.5,
+    "cold load (s)": 3.5,
     "preheated load (s)": 1.5,
-    "repaint median (ms)": 70,
-    "repaint p95 (ms)": 150,
-    "repaint median at 1 Mbit/s (ms)": 300,
+    "repaint median (ms)": 45,
+    "repaint p95 (ms)": 90,
+    "repaint median at 1 Mbit/s (ms)": 150,
     "kernel RSS (MiB)": 400,
+    "cold load at 1 Mbit/s (s)": 12,
+    "drag fps": 24,
+    "drag fps at 1 Mbit/s": 6,
+    "drag settle at 1 Mbit/s (ms)": 300,
 }
+#: sections of the benchmark (``--only``)
+SECTIONS = ("fast", "slow", "drag")
 
 #: records, inside the page, each keydown and each image drawn on a figure canvas (performance.now() times)
 INSTRUMENT_JS = """
@@ -73,6 +89,7 @@ class Page:
     preheat_command: Callable[[int], list[str]]
     path: str
     cwd: Path
+    drag_command: Callable[[int], list[str]]
     results: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -200,12 +217,83 @@ def measure(page_spec: Page, browser, runs: int, moves: int, throttled_moves: in
         results["preheated load (s)"] = statistics.median(warm)
 
 
+#: DevTools resource types, as reported, grouped for the table
+_KINDS = {"Script": "script", "Stylesheet": "style", "Font": "font", "Document": "document"}
+
+
+def measure_slow_cold(page_spec: Page, browser) -> None:
+    """Cold load at 1 Mbit/s: seconds to every visible canvas painted, and the bytes by type before that."""
+    results = page_spec.results
+    port = harness.free_port()
+    with harness.VoilaServer(page_spec.command(port), port, page_spec.cwd) as server:
+        proxy = harness.CountingProxy(server.port)
+        try:
+            context, page = new_page(browser)
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+            cdp.send("Network.emulateNetworkConditions", BINDER_NETWORK)
+            kinds: dict[str, str] = {}
+            sizes = {"script": 0, "style": 0, "font": 0, "document": 0, "other": 0}
+            cdp.on("Network.responseReceived", lambda e: kinds.__setitem__(e["requestId"], e.get("type", "")))
+
+            def finished(event: dict) -> None:
+                kind = _KINDS.get(kinds.get(event["requestId"], ""), "other")
+                sizes[kind] += int(event.get("encodedDataLength", 0))
+
+            cdp.on("Network.loadingFinished", finished)
+            results["cold load at 1 Mbit/s (s)"] = load(page, proxy.url(page_spec.path))
+            for kind, size in sizes.items():
+                results[f"  {kind} (KiB)"] = size / 1024
+            results["  websocket, wire (KiB)"] = proxy.received["websocket"] / 1024
+            results["  HTTP, wire (KiB)"] = proxy.received["http"] / 1024
+            context.close()
+        finally:
+            proxy.stop()
+
+
+def measure_drag(page_spec: Page, browser, seconds: float = 3.0) -> None:
+    """Drag-to-rotate the first figure canvas, on loopback and at 1 Mbit/s."""
+    results = page_spec.results
+    port = harness.free_port()
+    with harness.VoilaServer(page_spec.drag_command(port), port, ROOT) as server:
+        for label, network in (("", None), (" at 1 Mbit/s", BINDER_NETWORK)):
+            context, page = new_page(browser)
+            page.add_init_script(harness.FRAME_RECORDER_JS)
+            load(page, server.url(""))
+            page.wait_for_timeout(1000)  # the first frames and the browser's echoes have landed
+            if network is not None:
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                cdp.send("Network.emulateNetworkConditions", network)
+            result = harness.drag(page, 0, seconds)
+            results[f"drag fps{label}"] = result.fps
+            results[f"drag settle{label} (ms)"] = result.settle_ms
+            context.close()
+
+
+def _drag_config(folder: Path, cli) -> Path:
+    """A folder with a ``voila.json``: the repository's plus the dashboard server's tornado settings."""
+    config = json.loads((ROOT / "voila.json").read_text())
+    config.setdefault("Voila", {})["tornado_settings"] = cli.tornado_settings()
+    path = folder / "drag-config"
+    path.mkdir(exist_ok=True)
+    (path / "voila.json").write_text(json.dumps(config))
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=30, help="slider moves at full speed (at least 20)")
     parser.add_argument("--throttled-moves", type=int, default=20, help="slider moves at 1 Mbit/s")
     parser.add_argument("--runs", type=int, default=3, help="cold and preheated loads per page")
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"comma-separated sections to run, of {', '.join(SECTIONS)}"
+    )
     args = parser.parse_args()
+    sections = {name.strip() for name in args.only.split(",") if name.strip()}
+    if not sections <= set(SECTIONS):
+        parser.error(f"--only takes sections of {', '.join(SECTIONS)}; got {args.only!r}")
     if args.moves < 20:
         parser.error("--moves must be at least 20")
 
@@ -217,10 +305,12 @@ def main() -> None:
             lambda port: harness.voila_command(REFERENCE, port, "--preheat_kernel=True", "--pool_size=1"),
             "",
             ROOT,
+            lambda port: harness.voila_command(REFERENCE, port),
         )
     ]
     try:
         import mlp_widgets
+        from mlp_widgets.app import cli
 
         getattr(mlp_widgets, "Dashboard")  # noqa: B009
         pages.append(
@@ -230,6 +320,9 @@ def main() -> None:
                 lambda port: harness.dashboard_command(port, "--preheat=1"),
                 "",
                 cwd,
+                # notebook 03 with the dashboard server's websocket compression (Voilà reads that setting per
+                # connection, so Voila.tornado_settings in a config file suffices; gzip of HTTP needs the CLI's app)
+                lambda port: harness.voila_command(DRAG_NOTEBOOK, port, f"--Voila.config_file_paths={_drag_config(cwd, cli)}"),
             )
         )
     except AttributeError:
@@ -241,7 +334,12 @@ def main() -> None:
         browser = harness.launch_browser(playwright)
         for page_spec in pages:
             print(f"measuring {page_spec.name} ...", flush=True)
-            measure(page_spec, browser, args.runs, args.moves, args.throttled_moves)
+            if "fast" in sections:
+                measure(page_spec, browser, args.runs, args.moves, args.throttled_moves)
+            if "slow" in sections:
+                measure_slow_cold(page_spec, browser)
+            if "drag" in sections:
+                measure_drag(page_spec, browser)
         browser.close()
 
     names = list(pages[0].results)
@@ -253,10 +351,10 @@ def main() -> None:
     )
     print(header)
     for name in names:
-        row = f"{name:34}" + "".join(f"{p.results[name]:12.2f}" for p in pages)
+        row = f"{name:34}" + "".join(f"{p.results.get(name, float('nan')):12.2f}" for p in pages)
         target = TARGETS.get(name)
         row += f"{target:10g}" if target is not None else f"{'':10}"
-        if len(pages) == 2 and pages[0].results[name]:
+        if len(pages) == 2 and pages[0].results.get(name) and name in pages[1].results:
             row += f"{pages[1].results[name] / pages[0].results[name]:10.2f}"
         print(row)
 

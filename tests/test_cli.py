@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import socket
@@ -133,6 +134,7 @@ def test_voila_reads_the_cli_settings(tmp_path, monkeypatch):
     assert app.voila_configuration.strip_sources is True
     assert app.voila_configuration.show_tracebacks is False
     assert app.voila_configuration.preheat_kernel is False
+    assert app.voila_configuration.extension_denylist == list(cli.VOILA_DENIED_EXTENSIONS)
     assert app.config.VoilaExecutor.iopub_timeout == cli.IOPUB_TIMEOUT  # read by Voilà's executor per page
     manager = app.kernel_manager
     assert (manager.cull_idle_timeout, manager.cull_interval, manager.cull_connected, manager.cull_busy) == (
@@ -170,7 +172,7 @@ def test_jupyter_config_json_matches_the_cli_defaults_for_the_server_extension()
     defaults = cli.voila_settings()
     assert config["MappingKernelManager"] == defaults["MappingKernelManager"]
     assert config["VoilaExecutor"] == defaults["VoilaExecutor"]
-    for name in ("strip_sources", "show_tracebacks"):
+    for name in ("strip_sources", "show_tracebacks", "extension_denylist"):
         assert config["VoilaConfiguration"][name] == defaults["VoilaConfiguration"][name]
     # the server extension has no kernel pool: the setting would be silently ignored
     assert "preheat_kernel" not in config["VoilaConfiguration"]
@@ -210,6 +212,97 @@ def test_the_server_starts_outside_the_repository_prints_its_url_and_stops(tmp_p
         process.send_signal(signal.SIGTERM)
         process.wait(30)
     assert process.returncode is not None
+
+
+# -- presets by name (package data) ---------------------------------------------------------------
+def test_presets_are_package_data_and_named_by_their_stem():
+    assert cli.presets_folder() == Path(mlp_widgets.__file__).parent / "presets"
+    assert {"lab2", "ripple_deep"} <= set(cli.preset_names())
+    assert cli.resolve_config("lab2") == cli.presets_folder() / "lab2.json"
+    assert cli.resolve_config("ripple_deep") == cli.presets_folder() / "ripple_deep.yaml"
+    assert not (ROOT / "presets").exists(), "one copy of the presets: mlp_widgets/presets"
+
+
+def test_a_config_path_wins_over_a_preset_of_the_same_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lab2").write_text("{}")
+    assert cli.resolve_config("lab2") == Path("lab2")
+    assert cli.resolve_config(str(tmp_path / "other.json")) == tmp_path / "other.json"  # missing: from_file says so
+
+
+def test_an_unknown_preset_name_gets_a_sentence_listing_the_presets(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.use_config("lab3") == 2
+    err = capsys.readouterr().err
+    assert "--config 'lab3' is neither a config file nor a preset" in err and "lab2, ripple_deep" in err
+
+
+def test_the_help_names_the_presets(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["dashboard", "--help"])
+    assert "lab2" in capsys.readouterr().out
+
+
+def test_the_wheel_ships_the_presets(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    (wheel,) = tmp_path.glob("mlp_widgets-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {f"mlp_widgets/presets/{p.name}" for p in cli.presets_folder().iterdir() if p.is_file()} <= names
+
+
+# -- compression: set where tornado builds the application ----------------------------------------
+def test_the_dashboard_server_builds_its_application_with_compression(tmp_path, monkeypatch):
+    """``compress_response`` works only among the settings that build the tornado Application."""
+    import tornado.web
+
+    monkeypatch.chdir(tmp_path)
+    built = {}
+    original = tornado.web.Application.__init__
+
+    def record(self, *args, **settings):
+        built.update(settings)
+        original(self, *args, **settings)
+        raise SystemExit(0)  # stop before listening
+
+    monkeypatch.setattr(tornado.web.Application, "__init__", record)
+    with pytest.raises(SystemExit):
+        cli.serve_dashboard(port=cli._free_port("127.0.0.1"), open_browser=False)
+    assert built["compress_response"] is True
+    assert built["websocket_compression_options"] == {}
+
+
+def test_jupyter_config_json_compresses_for_the_server_extension():
+    """The Jupyter server takes ``compress_response`` from its tornado settings; websocket compression from its own
+    trait (it overwrites the tornado setting of that name)."""
+    server = json.loads((ROOT / "jupyter_config.json").read_text())["ServerApp"]
+    wanted = cli.tornado_settings()
+    assert server["tornado_settings"] == {"compress_response": wanted["compress_response"]}
+    assert server["websocket_compression_options"] == wanted["websocket_compression_options"]
+
+
+def test_jupyter_server_builds_its_application_with_the_root_config_compression(tmp_path):
+    """With the root on the config path (binder/start), the web application itself is built with compression."""
+    env = {**os.environ, "REPO_DIR": str(ROOT), "JUPYTER_CONFIG_PATH": "", "HOME": str(tmp_path)}
+    env.pop("JUPYTER_CONFIG_DIR", None)
+    script = (
+        "from jupyter_server.serverapp import ServerApp\n"
+        "app = ServerApp(); app.initialize(['--no-browser', '--ServerApp.port=0', '--ServerApp.open_browser=False'])\n"
+        "s = app.web_app.settings\n"
+        "print(s.get('compress_response'), s.get('websocket_compression_options'))\n"
+        "print(any(t.__name__ == 'GZipContentEncoding' for t in app.web_app.transforms))\n"
+    )
+    result = subprocess.run(
+        [str(ROOT / "binder" / "start"), sys.executable, "-c", script],
+        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "{}", "True"], result.stdout
 
 
 def _port_left_in_time_wait() -> int:

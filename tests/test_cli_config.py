@@ -9,6 +9,7 @@ import pytest
 
 from mlp_widgets.app import cli
 from mlp_widgets.config import CONFIG_ENV, DashboardConfig
+from mlp_widgets.config.page import PRESETS_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,8 +19,9 @@ def served(monkeypatch):
     """Replace the server by a recorder (the options it would have been started with)."""
     calls = []
     monkeypatch.setattr(cli, "serve_dashboard", lambda **options: calls.append(options) or 0)
-    monkeypatch.setenv(CONFIG_ENV, "")  # remembers the real value, so what the CLI sets is undone afterwards
-    monkeypatch.delenv(CONFIG_ENV)
+    for name in (CONFIG_ENV, PRESETS_ENV):
+        monkeypatch.setenv(name, "")  # remembers the real value, so what the CLI sets is undone afterwards
+        monkeypatch.delenv(name)
     return calls
 
 
@@ -73,5 +75,5 @@ def test_the_command_exits_with_code_2_and_the_sentence(tmp_path):
 
 
 def test_presets_pass_the_command_line_check(served):
-    for path in sorted((ROOT / "presets").glob("*.*")):
+    for path in sorted((ROOT / "mlp_widgets" / "presets").glob("*.*")):
         assert cli.use_config(str(path)) == 0, path

@@ -10,7 +10,7 @@ from mlp_widgets.config import CONTROLS, PARTS, TABS, DashboardConfig, control_p
 from mlp_widgets.core import TARGETS, lab2_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
-PRESETS = sorted((ROOT / "presets").glob("*.*"))
+PRESETS = sorted((ROOT / "mlp_widgets" / "presets").glob("*.*"))
 
 
 def test_empty_config_is_the_lab():
@@ -158,7 +158,7 @@ def test_presets_are_valid(path):
 
 def test_lab_preset_is_the_lab_and_there_are_several_presets():
     assert len(PRESETS) >= 2
-    assert DashboardConfig.from_file(ROOT / "presets" / "lab2.json") == DashboardConfig()
+    assert DashboardConfig.from_file(ROOT / "mlp_widgets" / "presets" / "lab2.json") == DashboardConfig()
 
 
 # -- every error at once (issue 17), hostile files (issue 13) ----------------------------------

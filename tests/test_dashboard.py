@@ -366,3 +366,19 @@ def test_a_preset_leaves_out_sub_tabs_and_text_blocks_by_name():
         board.close()
     with pytest.raises(ValueError, match="config field 'ui.hidden_parts\\[0\\]' must be one of 'builder.code'"):
         Dashboard(config={"ui": {"hidden_parts": ["builder.answers"]}}, backend="agg")
+
+
+def test_a_refused_config_leaves_nothing_half_built_behind():
+    """Dashboard(config=<bad>) raises its sentence, and cleaning up what it started raises nothing more."""
+    import gc
+    import sys
+
+    caught = []
+    hook, sys.unraisablehook = sys.unraisablehook, caught.append
+    try:
+        with pytest.raises(ValueError, match="config field 'search.epsilon'"):
+            Dashboard(config={"search": {"epsilon": -1}}, backend="agg")
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert caught == []

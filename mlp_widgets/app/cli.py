@@ -36,6 +36,9 @@ CULL_INTERVAL = 60
 #: default, 4 s, is too short when many kernels start at once on few cores: with 10 pages
 #: opened together on 2 cores, 3 of them lost the dashboard's output and never rendered.
 IOPUB_TIMEOUT = 60
+#: front-end extensions a Voilà page does not load: Notebook 7's own (installed with notebook, e.g. on Binder)
+#: fails there with "The getter for the shared module is not a function", and costs the page 42 KiB
+VOILA_DENIED_EXTENSIONS = ("@jupyter-notebook/lab-extension",)
 
 
 def dashboard_notebook() -> Path:
@@ -73,6 +76,7 @@ def voila_settings(preheat: int = 0, cull_idle_timeout: int = CULL_IDLE_TIMEOUT)
             "strip_sources": True,
             "show_tracebacks": False,
             "preheat_kernel": preheat > 0,
+            "extension_denylist": list(VOILA_DENIED_EXTENSIONS),
         },
         "VoilaExecutor": {"iopub_timeout": IOPUB_TIMEOUT},
         "MappingKernelManager": {
@@ -112,7 +116,9 @@ def voila_argv(
         f"--Voila.open_browser={open_browser}",
     ]
     for section, traits in voila_settings(preheat, cull_idle_timeout).items():
-        argv += [f"--{section}.{name}={value}" for name, value in traits.items()]
+        for name, value in traits.items():  # a list: one argument per item, as traitlets wants
+            values = value if isinstance(value, list) else [value]
+            argv += [f"--{section}.{name}={item}" for item in values]
     for section, traits in guard_settings().items():
         argv += [f"--{section}.{name}={value}" for name, value in traits.items()]
     return [*argv, str(notebook)]
@@ -194,10 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dashboard.add_argument(
         "--config",
-        metavar="FILE",
+        metavar="NAME|FILE",
+        action="append",
         default=None,
-        help="a dashboard config (.json, .yaml): target, network, search settings, tabs, hidden and fixed controls; "
-        "checked before the server starts",
+        help="a dashboard config: the name of a shipped preset (" + ", ".join(preset_names()) + ") or a .json/.yaml "
+        "file (target, network, search settings, tabs, hidden and fixed controls); checked before the server starts. "
+        "Give it several times to offer several presets: the first is the default, each other one opens with "
+        "?preset=NAME in the page's URL (NAME: the preset's name or the file's name without its ending)",
     )
     commands.add_parser(
         "demo",
@@ -207,22 +216,104 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def use_config(path: str) -> int:
-    """Check the config file and name it to the dashboard's kernels; return 0, or 2 after printing why it is refused.
+# -- presets: config files shipped inside the package ----------------------------------------------
+#: suffixes of config files
+CONFIG_SUFFIXES = (".json", ".yaml", ".yml")
 
-    The path goes to the kernels through the ``MLP_WIDGETS_CONFIG`` environment
-    variable (Voilà's kernels inherit the server's environment), which
-    ``Dashboard()`` reads.
+
+def presets_folder() -> Path:
+    """Folder of the presets shipped as package data (``mlp_widgets/presets``)."""
+    return Path(str(resources.files("mlp_widgets") / "presets"))
+
+
+def preset_names() -> list[str]:
+    """Names of the shipped presets (file names without their suffix), sorted."""
+    folder = presets_folder()
+    return sorted(p.stem for p in folder.iterdir() if p.suffix in CONFIG_SUFFIXES) if folder.is_dir() else []
+
+
+def resolve_config(text: str) -> Path:
+    """The config file that ``--config`` names: a path to a file, or the name of a shipped preset.
+
+    A path that exists wins over a preset of the same name, so a teacher's own
+    ``lab2.json`` in the working directory is used as given.
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is neither an existing file nor a preset's name (the message lists the presets).
     """
-    from ..config import CONFIG_ENV, DashboardConfig
+    path = Path(text)
+    if path.is_file() or path.suffix.lower() in CONFIG_SUFFIXES or len(path.parts) > 1:
+        return path  # a path: DashboardConfig.from_file names what is wrong with it
+    for suffix in CONFIG_SUFFIXES:
+        preset = presets_folder() / f"{text}{suffix}"
+        if preset.is_file():
+            return preset
+    raise ValueError(
+        f"--config {text!r} is neither a config file nor a preset; the presets are {', '.join(preset_names())} "
+        "(or give a path to a .json or .yaml file)."
+    )
 
-    try:
-        DashboardConfig.from_file(path)
-    except ValueError as exc:
-        print(f"mlp-widgets: {exc}", file=sys.stderr)
+
+def use_config(text: str | list[str]) -> int:
+    """Check the configs (preset names or files) and name them to the kernels; return 0, or 2 after printing why not.
+
+    The first is the default: its path goes to the kernels in the
+    ``MLP_WIDGETS_CONFIG`` environment variable (Voilà's kernels inherit the
+    server's environment). All of them are offered by name in
+    ``MLP_WIDGETS_PRESETS`` (see :mod:`mlp_widgets.config.page`), for pages
+    whose URL asks for one (``?preset=NAME``). Every refusal of every file is
+    printed before the server would start.
+    """
+    import json
+
+    from ..config import CONFIG_ENV, DashboardConfig
+    from ..config.page import NAME, PRESETS_ENV
+
+    texts = [text] if isinstance(text, str) else list(text)
+    offered: dict[str, str] = {}
+    problems = []
+    for item in texts:
+        try:
+            path = resolve_config(item)
+            DashboardConfig.from_file(path)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        name = path.stem
+        if not NAME.match(name):
+            problems.append(f"--config {item!r}: a preset's name is its file's name without the ending, made of "
+                            "letters, digits, '-' and '_'; rename the file.")
+        elif name in offered:
+            problems.append(f"--config {item!r}: two presets are called {name!r}; rename one file.")
+        else:
+            offered[name] = str(path.resolve())
+    if problems:
+        for problem in problems:
+            print(f"mlp-widgets: {problem}", file=sys.stderr)
         return 2
-    os.environ[CONFIG_ENV] = str(Path(path).resolve())
+    os.environ[CONFIG_ENV] = next(iter(offered.values()))
+    os.environ[PRESETS_ENV] = json.dumps(offered)
     return 0
+
+
+# -- slow links: what the server compresses -------------------------------------------------------
+def tornado_settings() -> dict[str, Any]:
+    """Tornado settings that make the dashboard fast on a slow link (Binder: about 1 Mbit/s).
+
+    ``compress_response`` gzips every HTTP response to a browser that accepts
+    it (JavaScript, most of the page, compresses well); tornado reads it only when
+    the ``Application`` is built, so it must be among the settings that build
+    it, not in ``Voila.tornado_settings`` (applied afterwards, without effect).
+    ``websocket_compression_options`` (``{}``: permessage-deflate with tornado's
+    defaults) compresses the kernel websocket: widget-state JSON compresses
+    well, image frames hardly (``docs/deploy.md`` has the measured gains and
+    cost). The same settings are in
+    ``jupyter_config.json`` (``ServerApp.tornado_settings``) for Voilà as a
+    server extension.
+    """
+    return {"compress_response": True, "websocket_compression_options": {}}
 
 
 def _free_port(ip: str) -> int:
@@ -283,7 +374,10 @@ def serve_dashboard(
         )
 
     class DashboardVoila(Voila):
-        """Voilà that prints the dashboard's URL once it is listening."""
+        """Voilà that compresses what it sends and prints the dashboard's URL once it is listening."""
+
+        def init_settings(self) -> dict[str, Any]:
+            return {**super().init_settings(), **tornado_settings()}
 
         def listen(self) -> None:
             import tornado.ioloop

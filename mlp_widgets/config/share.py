@@ -75,15 +75,15 @@ def query_params(query: str | None = None) -> dict[str, str]:
         has more than :data:`MAX_QUERY_FIELDS` parameters, or names one twice.
     """
     params: dict[str, str] = {}
-    for key, value in _pairs(query):
+    for key, value in query_pairs(query):
         if key in params:
             raise ValueError(f"The link gives the parameter {shown(key)} twice; give each once.")
         params[key] = value
     return params
 
 
-def _pairs(query: str | None) -> list[tuple[str, str]]:
-    """The query's ``(name, value)`` pairs, bounded (see :func:`query_params`)."""
+def query_pairs(query: str | None = None) -> list[tuple[str, str]]:
+    """The query's ``(name, value)`` pairs in order, repeats kept, bounded as in :func:`query_params`."""
     text = os.environ.get(QUERY_ENV, "") if query is None else str(query)
     text = text[1:] if text.startswith("?") else text
     if len(text) > MAX_QUERY_BYTES:
@@ -274,7 +274,7 @@ def read_share(query: str | Mapping[str, str] | None = None) -> SharedState:
     """
     state = SharedState()
     try:
-        pairs = list(query.items()) if isinstance(query, Mapping) else _pairs(query)
+        pairs = list(query.items()) if isinstance(query, Mapping) else query_pairs(query)
     except ValueError as exc:
         state.refusals.append(f"{exc} Nothing was restored from it.")
         return state

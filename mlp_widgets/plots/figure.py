@@ -206,6 +206,7 @@ class FigureView:
         self.blitter = Blitter(self.fig)
         self.last_redraw = ""
         self._listeners: list[Callable[[FigureView], None]] = []
+        _ipympl.on_drag(self.fig, self.draft)
 
     @property
     def canvas(self) -> Any:
@@ -216,6 +217,14 @@ class FigureView:
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
         return self.fig not in _OPEN
+
+    def draft(self, on: bool) -> None:
+        """Draw a cheaper version of the view while the user drags it (``on``), or the full one again.
+
+        Called by the ipympl canvas around a drag of a 3-D view; the full view
+        must be exactly restored by ``draft(False)``. Views with nothing cheaper
+        to draw keep this no-op.
+        """
 
     @property
     def title(self) -> str:
@@ -253,6 +262,17 @@ class FigureView:
     def png(self, dpi: float | None = None) -> bytes:
         """The current figure as PNG bytes (drawn afresh, at ``dpi``)."""
         return png_bytes(self.fig, dpi)
+
+    def use_agg(self) -> Any:
+        """Move the figure to a plain Agg canvas and draw it; return the canvas it had.
+
+        For a front-end that cannot show the ipympl widget: redraws then render
+        at once, with no browser to ask for them, and :meth:`screen_png` shows them.
+        """
+        previous = self.fig.canvas
+        FigureCanvasAgg(self.fig)
+        self.fig.canvas.draw()
+        return previous
 
     def screen_png(self) -> bytes:
         """PNG of the canvas' current pixels, as shown (cheaper than :meth:`png`: no redraw)."""

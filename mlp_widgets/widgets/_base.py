@@ -39,7 +39,9 @@ import ipywidgets as W
 import numpy as np
 import traitlets
 
+from ..core._validate import shown
 from ..plots.figure import FigureView
+from ._canvas import canvas_or_images
 
 log = logging.getLogger("mlp_widgets.widgets")
 
@@ -100,6 +102,7 @@ class WidgetBase(W.VBox):
         self._bindings: list[_Binding] = []
         #: parts a teacher may leave out of the page (see :meth:`show_block`)
         self.blocks = Blocks()
+        self.observe(lambda change: self._guard_tree(), names="children")
 
     # -- status line ----------------------------------------------------------------------------
     @property
@@ -230,28 +233,49 @@ class WidgetBase(W.VBox):
             for name, value in traits.items():
                 setattr(control, name, value)
 
-    def _guard_browser_state(self, control: W.ValueWidget) -> None:
-        """Show a sentence when the browser sends a value the control's trait refuses.
+    def _guard_browser_state(self, control: W.Widget) -> None:
+        """Refuse, with a sentence, what the browser sends a control that its own UI could never send.
 
         A number box given "Infinity" or "1e999" sends ``null`` (JSON has no
-        infinity); the trait refuses it inside ``set_state``, where ipywidgets
-        would only log it. Here the sentence goes on the status line and the
-        box in the browser is put back to the value it showed.
+        infinity), and a forged message can send any value, index or tab
+        number. The trait would refuse some of it inside ``set_state``, where
+        ipywidgets only logs it, and silently clamp the rest (a slider sent
+        10⁹ takes its maximum — an edit nobody made). Here a value outside a
+        bounded control's range, or one its trait refuses, changes nothing:
+        the sentence goes on the status line and the browser is sent the
+        control's state back. Each control is guarded once.
         """
+        if getattr(control, "_mlpw_guarded", False):
+            return
         original = control.set_state
 
         def set_state(sync_data: dict) -> None:
-            try:
-                original(sync_data)
-            except traitlets.TraitError:
-                name = getattr(control, "description", "") or "That box"
-                self.show_error(
-                    f"{name} needs a finite number; {sync_data.get('value')!r} is not one. "
-                    "The last valid value is kept."
-                )
-                control.send_state("value")
+            refusal = _out_of_range(control, sync_data)
+            if refusal is None:
+                try:
+                    original(sync_data)
+                    return
+                except (traitlets.TraitError, TypeError, ValueError):
+                    refusal = _refusal(control, sync_data)
+            self.show_error(refusal)
+            control.send_state()
 
         control.set_state = set_state
+        control._mlpw_guarded = True
+
+    def _guard_tree(self, change: dict | None = None) -> None:
+        """Guard every control inside this widget against forged browser values (see :meth:`_guard_browser_state`)."""
+        stack = list(self.children)
+        while stack:
+            widget = stack.pop()
+            if isinstance(widget, WidgetBase) and widget is not self:
+                continue  # it guards its own
+            if isinstance(widget, W.Box):
+                stack.extend(widget.children)
+            if isinstance(widget, (W.Tab, W.Accordion)) or (
+                isinstance(widget, W.DOMWidget) and widget.has_trait("value") and not isinstance(widget, W.HTML)
+            ):
+                self._guard_browser_state(widget)
 
     def show_block(self, name: str, shown: bool = True) -> None:
         """Show (or, with ``shown=False``, leave out) the part called ``name`` (see :data:`mlp_widgets.config.BLOCKS`)."""
@@ -267,9 +291,8 @@ class WidgetBase(W.VBox):
         """The widget that shows ``view``: its ipympl canvas, or a PNG image refreshed on every redraw."""
         if view not in self._views:
             self.add_view(view)
-        canvas = view.canvas
         if view.is_widget:
-            return canvas
+            return canvas_or_images(view)  # PNG images if the front-end cannot show the canvas
         image = W.Image(format="png", layout=W.Layout(width=f"{view.style.pixels[0]}px"))
 
         def refresh(v: FigureView) -> None:
@@ -335,6 +358,28 @@ class Blocks:
         container.titles = tuple(title for _, title in pages)
         if selected is not None and selected >= len(pages):
             container.selected_index = 0 if pages else None
+
+
+def _out_of_range(control: W.Widget, sync_data: dict) -> str | None:
+    """A sentence if ``sync_data`` holds a number outside the control's own min/max (or not a number at all)."""
+    if "value" not in sync_data or not (control.has_trait("min") and control.has_trait("max")):
+        return None
+    value, lo, hi = sync_data["value"], control.min, control.max
+    name = getattr(control, "description", "") or "That control"
+    values = value if isinstance(value, (list, tuple)) else [value]
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not lo <= v <= hi:
+            return f"{name} must be a number from {lo:g} to {hi:g}; got {shown(value)}. The last valid value is kept."
+    return None
+
+
+def _refusal(control: W.Widget, sync_data: dict) -> str:
+    name = getattr(control, "description", "") or "That control"
+    if "index" in sync_data or "selected_index" in sync_data:
+        return f"{name} must be one of its own choices; got {shown(sync_data)}. The last valid one is kept."
+    if control.has_trait("value") and isinstance(getattr(control, "value", None), (int, float)):
+        return f"{name} needs a finite number; {shown(sync_data.get('value'))} is not one. The last valid value is kept."
+    return f"{name} must get a value of its own kind; got {shown(sync_data)}. The last valid value is kept."
 
 
 def flow(*children: W.Widget) -> W.HBox:

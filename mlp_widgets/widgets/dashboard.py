@@ -55,7 +55,8 @@ from typing import Any
 import ipywidgets as W
 import traitlets
 
-from ..config import CONFIG_ENV, PARTS, TABS, DashboardConfig, NetSpec, StepperSettings, TargetSpec, control_part
+from ..config import PARTS, TABS, DashboardConfig, NetSpec, StepperSettings, TargetSpec, control_part
+from ..config.page import page_config
 from ..config.share import QUERY_ENV, read_share, share_query
 from ..core import Dataset, Net, lab2_dataset, lab_net
 from ..plots.style import FrameStyle
@@ -216,12 +217,8 @@ class Dashboard(WidgetBase):
         self._options: dict[str, Any] = {"style": style, "backend": backend}
         self._student: dict[str, Any] = mine
         env_error = ""
-        if config is None and os.environ.get(CONFIG_ENV):
-            try:
-                config = DashboardConfig.from_file(os.environ[CONFIG_ENV])
-            except ValueError as exc:
-                env_error = f"The config file in {CONFIG_ENV} was refused, so the lab's defaults are shown: {exc}"
-                config = None
+        if config is None:  # the page's: a preset its URL names, or the server's default (see config.page)
+            config, env_error = page_config()
         self.config: DashboardConfig | None = DashboardConfig.load(config) if config is not None else None
         self._keys = self._check_tabs(tabs if tabs is not None else (self.config.ui.tabs if self.config else None))
         shared_net, share_message = self._restore(share if share is not None else os.environ.get(QUERY_ENV, ""))
@@ -254,10 +251,10 @@ class Dashboard(WidgetBase):
         if not lazy:
             for index in range(1, len(self._keys)):
                 self._build_tab(index)
-        if env_error:
-            self.show_error(env_error)
-        if share_message:
-            (self.show_error if self._share_refused else self.show_info)(share_message)
+        if env_error or self._share_refused:
+            self.show_error(" ".join(text for text in (env_error, share_message) if text))
+        elif share_message:
+            self.show_info(share_message)
 
     # -- share links ----------------------------------------------------------------------------
     def _restore(self, query: str) -> tuple[Net | None, str]:

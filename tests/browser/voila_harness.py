@@ -447,3 +447,346 @@ def step_repaints(page, timeout_ms: float = 30_000) -> bool:
     except PlaywrightTimeout:
         return False
     return True
+
+
+# -- slow links: bytes on the wire, drags ----------------------------------------------------------
+class CountingProxy:
+    """A TCP proxy on 127.0.0.1 that counts the bytes it forwards, per kind of connection.
+
+    Chromium's DevTools give HTTP sizes as sent (compressed) but websocket
+    frames only as decompressed payloads; this proxy, put between the browser
+    and a server, sees what really crosses the link. A connection whose request
+    line names ``/channels`` is a kernel websocket; others are HTTP. Runs in a
+    daemon thread; :meth:`stop` closes it.
+    """
+
+    def __init__(self, target_port: int) -> None:
+        import threading
+
+        self.target_port = target_port
+        self.port = free_port()
+        self.received = {"http": 0, "websocket": 0}  # server → browser
+        self.sent = {"http": 0, "websocket": 0}  # browser → server
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        self._stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, path: str = "") -> str:
+        """URL of ``path`` through the proxy."""
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
+
+    def reset(self) -> None:
+        """Start counting from zero."""
+        for counts in (self.received, self.sent):
+            for key in counts:
+                counts[key] = 0
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self._stopped:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.target_port))
+            kind = ["http"]
+            threading.Thread(target=self._pipe, args=(client, server, self.sent, kind, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, self.received, kind, False), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink, counts: dict[str, int], kind: list[str], upstream: bool) -> None:
+        first = upstream
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if first:
+                    first = False
+                    if b"/channels" in data.split(b"\r\n", 1)[0]:
+                        kind[0] = "websocket"
+                counts[kind[0]] += len(data)
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def stop(self) -> None:
+        """Stop accepting connections."""
+        self._stopped = True
+        self._listener.close()
+
+
+#: JavaScript: records every image drawn on a figure canvas (time, canvas, a hash of its pixels) while
+#: ``window.__mlpw_frames.on`` is true, and the time of each mouse press and release
+FRAME_RECORDER_JS = """
+window.__mlpw_frames = {on: false, draws: [], down: [], up: []};
+document.addEventListener('mousedown', () => window.__mlpw_frames.down.push(performance.now()), true);
+document.addEventListener('mouseup', () => window.__mlpw_frames.up.push(performance.now()), true);
+(() => {
+  const drawImage = CanvasRenderingContext2D.prototype.drawImage;
+  CanvasRenderingContext2D.prototype.drawImage = function (...args) {
+    const result = drawImage.apply(this, args);
+    const rec = window.__mlpw_frames, canvas = this.canvas;
+    if (rec.on && canvas && canvas.parentElement
+        && canvas.parentElement.classList.contains('jupyter-matplotlib-canvas-div')
+        && canvas === canvas.parentElement.firstElementChild && canvas.width && canvas.height) {
+      const d = this.getImageData(0, 0, canvas.width, canvas.height).data;
+      let hash = 2166136261;
+      for (let i = 0; i < d.length; i += 12) hash = Math.imul(hash ^ (d[i] | d[i + 1] << 8 | d[i + 2] << 16), 16777619) >>> 0;
+      rec.draws.push([performance.now(), hash]);
+    }
+    return result;
+  };
+})();
+"""
+
+
+@dataclass
+class DragResult:
+    """What a drag on a canvas showed: distinct frames, when, and the hashes of the first and last."""
+
+    frames_during: int
+    seconds: float
+    settle_ms: float
+    first_hash: int
+    last_hash: int
+
+    @property
+    def fps(self) -> float:
+        """Distinct frames painted per second while the mouse was down."""
+        return self.frames_during / self.seconds if self.seconds else 0.0
+
+
+def drag(page, canvas_index: int = 0, seconds: float = 3.0, quiet_ms: float = 1500, step_ms: float = 16) -> DragResult:
+    """Drag across figure canvas ``canvas_index`` for ``seconds`` (right, then back left), then release.
+
+    The page must have :data:`FRAME_RECORDER_JS` as an init script. Counts the
+    distinct frames painted between press and release, and measures the time
+    from the release to the last distinct frame (waiting until none came for
+    ``quiet_ms``).
+    """
+    canvas = page.locator(f"{FIGURE_CANVAS} >> visible=true").nth(canvas_index)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None, "the canvas is not on screen"
+    x0, y = box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.5
+    span = box["width"] * 0.3
+    page.evaluate("() => { const r = window.__mlpw_frames; r.draws = []; r.down = []; r.up = []; r.on = true; }")
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    start = time.monotonic()
+    while (elapsed := time.monotonic() - start) < seconds:
+        phase = elapsed / seconds
+        offset = span * (2 * phase if phase < 0.5 else 2 - 2 * phase)
+        page.mouse.move(x0 + offset, y + 0.1 * offset)
+        time.sleep(step_ms / 1000)
+    page.mouse.up()
+    last_count, quiet_since = -1, time.monotonic()
+    while time.monotonic() - quiet_since < quiet_ms / 1000:
+        count = page.evaluate("window.__mlpw_frames.draws.length")
+        if count != last_count:
+            last_count, quiet_since = count, time.monotonic()
+        time.sleep(0.05)
+    record = page.evaluate("() => { const r = window.__mlpw_frames; r.on = false; return r; }")
+    down, up = record["down"][0], record["up"][-1]
+    distinct, previous = [], None
+    for at, hash_ in record["draws"]:
+        if hash_ != previous:
+            distinct.append((at, hash_))
+            previous = hash_
+    during = [d for d in distinct if down <= d[0] <= up]
+    after = [d for d in distinct if d[0] > up]
+    last = (after or distinct or [(up, 0)])[-1]
+    return DragResult(
+        frames_during=len(during),
+        seconds=(up - down) / 1000,
+        settle_ms=max(0.0, last[0] - up),
+        first_hash=distinct[0][1] if distinct else 0,
+        last_hash=last[1],
+    )
+
+
+# -- JupyterLab and Notebook 7 ---------------------------------------------------------------------
+def jupyter_command(app: str, port: int, root: str | Path, *extra: str) -> list[str]:
+    """``jupyter lab`` or ``jupyter notebook`` (``app``) on 127.0.0.1:``port``, serving ``root``, without a token.
+
+    Safe here: it listens on the loopback interface only, for one test module.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "jupyterlab" if app == "lab" else "notebook",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.allow_root=True",
+        "--ServerApp.disable_check_xsrf=True",  # the tests shut kernels down over the REST API
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *extra,
+    ]
+
+
+def shutdown_kernels(server) -> None:
+    """Shut down every kernel of a Jupyter server over its REST API (one notebook's kernel after its test)."""
+    import json
+
+    with urllib.request.urlopen(server.url("api/kernels"), timeout=30) as response:
+        kernels = json.loads(response.read())
+    for kernel in kernels:
+        request = urllib.request.Request(server.url(f"api/kernels/{kernel['id']}"), method="DELETE")
+        try:
+            urllib.request.urlopen(request, timeout=30).close()
+        except urllib.error.HTTPError:
+            pass
+
+
+#: JavaScript: [code cells with a visible prompt, those whose prompt shows a finished run ("[n]:")] of the
+#: open notebook (a cell whose input is collapsed, like the dashboard's ``%matplotlib widget``, shows none)
+_RUN_STATE_JS = """() => {
+  const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'))
+    .map(p => (p.innerText || '').trim()).filter(t => t.length > 0);
+  return [prompts.length, prompts.filter(t => /\\[\\d+\\]/.test(t)).length];
+}"""
+
+
+#: JavaScript: some code cell has started running ("[*]") or ran ("[n]")
+_STARTED_JS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'))
+  .some(p => /\\[(\\*|\\d+)\\]/.test(p.innerText || ''))"""
+
+
+def _accept_kernel_dialog(page) -> bool:
+    """Take the preferred kernel if JupyterLab asks for one (a session whose first kernel connection failed)."""
+    select = page.locator(".jp-Dialog button", has_text="Select")
+    if select.count() and select.first.is_visible():
+        select.first.click()
+        return True
+    return False
+
+
+def _kernel_idle(page) -> bool:
+    return page.evaluate(
+        """() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');
+                   return !!s && s.getAttribute('data-status') === 'idle'; }"""
+    )
+
+
+def run_all_cells(page, timeout_ms: float = 240_000) -> None:
+    """In JupyterLab or Notebook 7: wait for the kernel, run every cell from the Run menu, wait until all ran.
+
+    The kernel may show "idle" before its websocket is connected, and a session
+    may ask for a kernel; a Run All that started no cell is tried again.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000
+    for attempt in range(6):
+        while not _kernel_idle(page):
+            _accept_kernel_dialog(page)
+            if time.monotonic() > deadline:
+                raise TimeoutError("the notebook's kernel never became idle")
+            page.wait_for_timeout(250)
+        try:  # a dialog (a kernel to choose) may cover the menu bar
+            page.locator(".lm-MenuBar-item", has_text="Run").first.click(timeout=5_000)
+            page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click(timeout=5_000)
+        except PlaywrightTimeout:
+            if not _accept_kernel_dialog(page):
+                page.keyboard.press("Escape")
+            continue
+        started = time.monotonic()
+        while time.monotonic() - started < 20:
+            if _accept_kernel_dialog(page):
+                break  # the kernel starts now: run all again once it is idle
+            if page.evaluate(_STARTED_JS):
+                break
+            page.wait_for_timeout(250)
+        if page.evaluate(_STARTED_JS):
+            break
+        if attempt == 5:
+            raise TimeoutError("Run All Cells started no cell")
+    # a kernel websocket that reconnects during the run drops the queued cells: run the rest again
+    last, since = None, time.monotonic()
+    while True:
+        state = page.evaluate(_RUN_STATE_JS)
+        if state[0] > 0 and state[0] == state[1]:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the notebook's cells did not all run: {state}")
+        if state != last:
+            last, since = state, time.monotonic()
+        elif time.monotonic() - since > 10 and _kernel_idle(page) and not page.evaluate(_BUSY_JS):
+            page.evaluate(_SELECT_FIRST_UNRUN_JS)
+            try:
+                page.locator(".lm-MenuBar-item", has_text="Run").first.click(timeout=5_000)
+                page.locator(".lm-Menu-item:visible", has_text="Run Selected Cell and All Below").first.click(
+                    timeout=5_000
+                )
+            except PlaywrightTimeout:
+                page.keyboard.press("Escape")
+            since = time.monotonic()
+        _accept_kernel_dialog(page)
+        page.wait_for_timeout(250)
+
+
+#: JavaScript: some code cell is running ("[*]")
+_BUSY_JS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'))
+  .some(p => /\\[\\*\\]/.test(p.innerText || ''))"""
+
+#: JavaScript: select (click the prompt of) the first code cell that has not run
+_SELECT_FIRST_UNRUN_JS = """() => {
+  for (const cell of document.querySelectorAll('.jp-Notebook .jp-CodeCell')) {
+    const p = cell.querySelector('.jp-InputPrompt');
+    const t = (p && p.innerText || '').trim();
+    if (t && !/\\[\\d+\\]/.test(t)) { p.dispatchEvent(new MouseEvent('mousedown', {bubbles: true})); p.click(); return true; }
+  }
+  return false;
+}"""
+
+
+def widget_problems(page) -> list[str]:
+    """What shows that a widget did not render: error boxes, or a widget's plain-text stand-in (``VBox(…)``)."""
+    return page.evaluate(
+        r"""() => {
+          const found = [];
+          for (const e of document.querySelectorAll('.jp-OutputArea-output')) {
+            const t = e.innerText || '';
+            if (/Error displaying widget|Failed to load model class|Click to show javascript error|Could not create a view/.test(t)) found.push(t.slice(0, 200));
+            if (e.matches('[data-mime-type="text/plain"]') && /^(VBox|HBox|Box|Tab|Canvas)\(/.test(t.trim())) found.push(t.slice(0, 200));
+            if (e.matches('[data-mime-type="application/vnd.jupyter.stderr"]') && /Traceback|Error/.test(t)) found.push(t.slice(0, 300));
+          }
+          for (const e of document.querySelectorAll('.jp-OutputArea-output .jp-RenderedText')) {
+            if (/Traceback \(most recent call last\)/.test(e.innerText || '')) found.push(e.innerText.slice(0, 300));
+          }
+          return found;
+        }"""
+    )
+
+
+#: JavaScript: contrast ratio (WCAG) of each visible coloured status text inside the package's widgets
+CONTRAST_JS = r"""() => {
+  const lum = c => { const m = c.match(/[\d.]+/g).map(Number); const [r, g, b] = m.slice(0, 3).map(v => {
+      v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const background = e => { for (; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;
+      const m = c.match(/[\d.]+/g); if (m && (m.length < 4 || Number(m[3]) > 0.5)) return c; }
+    return 'rgb(255, 255, 255)'; };
+  const out = [];
+  for (const e of document.querySelectorAll('[class*="mlpw-"] span[style*="color"], .mlpw-loss-readout')) {
+    if (e.offsetParent === null || !(e.innerText || '').trim()) continue;
+    const fg = lum(getComputedStyle(e).color), bg = lum(background(e));
+    out.push([e.innerText.trim().slice(0, 60), (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)]);
+  }
+  return out;
+}"""
