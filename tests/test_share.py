@@ -139,3 +139,22 @@ def test_query_is_bounded_and_never_evaluated():
     assert "preset" not in " ".join(state.refusals)  # left for the preset reader
     assert any("network.init" in s for s in state.refusals)
     assert read_share("").empty and read_share(None).empty
+
+
+def test_a_long_share_link_beside_a_preset_is_read_by_the_page_config_too():
+    from mlp_widgets.config.page import page_config
+
+    net = NetSpec(hidden=(4,)).build()
+    net.layers[0].bias += 0.5
+    query, _ = share_query(
+        TargetSpec("ripple", {"frequency": 4.0}, -3.0, 3.0, 30, 0.1, 2, 0.2, "bottom-left", 3),
+        NetSpec(hidden=(4,), init="uniform", seed=5, features=("x2", "y2", "xy")),
+        StepperSettings("perturb", 1e-6, 70, 0.03, 0.04, 0.02, True, 0.05, 4, 9, 0.01),
+        net,
+    )
+    assert query.count("&") >= 20  # more fields than parse_qs's 20 the page once allowed
+    config, sentence = page_config({"QUERY_STRING": query + "&preset=nowhere"})
+    assert config is None and "offers no preset 'nowhere'" in sentence
+    d = Dashboard(backend="agg", share=query)
+    assert d.message.startswith("Restored from the link") and d.dataset.has_split and d.net.features == ("x2", "y2", "xy")
+    d.close()

@@ -16,6 +16,7 @@ import json
 import os
 import re
 from pathlib import Path
+
 from .presets import CONFIG_ENV, DashboardConfig
 from .share import query_pairs
 

@@ -267,10 +267,11 @@ class LayerBuilder(WidgetBase):
         self.on_click(self.new_seed_button, self.new_seed)
         self.render_controls()
         self._show_init_params()
+        self.features_row = flow(W.HTML("<b>input features</b> besides x, y:"), *self.feature_boxes.values())
         self.controls = W.VBox(
             [
                 flow(self.n_in_box, self.n_out_box, self.batch_box),
-                flow(W.HTML("<b>input features</b> besides x, y:"), *self.feature_boxes.values()),
+                self.features_row,
                 W.HTML(f"<b>hidden layers</b> (width 1–{MAX_WIDTH}, activation)"),
                 self.layers_box,
                 self.add_button,
