@@ -21,6 +21,14 @@ from ._base import WidgetBase, flow
 _SPLIT = ("noise", "noise_seed", "test_fraction", "test_region", "split_seed")
 
 
+def _box(kind: type, description: str, tooltip: str) -> W.ValueWidget:
+    """A number box of the noise and split row."""
+    return kind(
+        description=description, layout=W.Layout(width="190px"), style={"description_width": "initial"},
+        tooltip=tooltip,
+    )  # fmt: skip
+
+
 def _param_hint(name: str, target: str) -> str:
     p = TARGETS[target].params[name]
     lo = f"above {p.lo:g}" if p.lo_open else f"from {p.lo:g}"
@@ -91,28 +99,20 @@ class TargetExplorer(WidgetBase):
         self.bind(self.lo_box, lambda v: self._apply(lo=v), shown=lambda: self.spec.lo)
         self.bind(self.hi_box, lambda v: self._apply(hi=v), shown=lambda: self.spec.hi)
         self.bind(self.points_box, lambda v: self._apply(n=v), shown=lambda: self.spec.n)
-        self.noise_box = W.FloatText(
-            description="noise", layout=W.Layout(**small), step=0.05,
-            tooltip=f"Gaussian noise on the training values, in units of the target's standard deviation (0–{MAX_NOISE:g}; "
-            "0: none, as in the lab)",
+        self.noise_box = _box(
+            W.FloatText, "noise", "Gaussian noise on the training values, in units of the target's standard deviation "
+            f"(0–{MAX_NOISE:g}; 0: none, as in the lab)",
         )  # fmt: skip
-        self.noise_seed_box = W.IntText(
-            description="noise seed", layout=W.Layout(**small), style={"description_width": "initial"},
-            tooltip="The same seed draws the same noise",
-        )  # fmt: skip
-        self.test_fraction_box = W.FloatText(
-            description="held out", layout=W.Layout(**small), step=0.05,
-            tooltip=f"Fraction of the grid's points kept out of training as a test set (0–{MAX_TEST_FRACTION:g}; "
-            "0: none, as in the lab)",
+        self.noise_seed_box = _box(W.IntText, "noise seed", "The same seed draws the same noise")
+        self.test_fraction_box = _box(
+            W.FloatText, "held out", "Fraction of the grid's points kept out of training as a test set "
+            f"(0–{MAX_TEST_FRACTION:g}; 0: none, as in the lab)",
         )  # fmt: skip
         self.test_region_dropdown = W.Dropdown(
             options=[(f"where: {text}", key) for key, text in TEST_REGIONS.items()], layout=W.Layout(width="290px"),
             tooltip="Where the held-out points lie: at random, or in a corner (can the network extrapolate?)",
         )  # fmt: skip
-        self.split_seed_box = W.IntText(
-            description="split seed", layout=W.Layout(**small), style={"description_width": "initial"},
-            tooltip="The same seed holds out the same random points",
-        )  # fmt: skip
+        self.split_seed_box = _box(W.IntText, "split seed", "The same seed holds out the same random points")
         for box, key in (
             (self.noise_box, "noise"), (self.noise_seed_box, "noise_seed"), (self.test_fraction_box, "test_fraction"),
             (self.test_region_dropdown, "test_region"), (self.split_seed_box, "split_seed"),
