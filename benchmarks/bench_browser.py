@@ -322,7 +322,9 @@ def main() -> None:
                 cwd,
                 # notebook 03 with the dashboard server's websocket compression (Voilà reads that setting per
                 # connection, so Voila.tornado_settings in a config file suffices; gzip of HTTP needs the CLI's app)
-                lambda port: harness.voila_command(DRAG_NOTEBOOK, port, f"--Voila.config_file_paths={_drag_config(cwd, cli)}"),
+                lambda port: harness.voila_command(
+                    DRAG_NOTEBOOK, port, f"--Voila.config_file_paths={_drag_config(cwd, cli)}"
+                ),
             )
         )
     except AttributeError:

@@ -103,7 +103,10 @@ def main() -> None:
     for name, expression in CASES.items():
         longest, unit, slices = measure(expression, env)
         outcome = memory_cap.run(
-            SETUP, f"job = {expression}\nstep = getattr(job, 'advance')\nstep({RUN})", cap=4 * MEMORY_BUDGET, timeout=120
+            SETUP,
+            f"job = {expression}\nstep = getattr(job, 'advance')\nstep({RUN})",
+            cap=4 * MEMORY_BUDGET,
+            timeout=120,
         )
         memory = "killed" if outcome.killed else f"{outcome.extra / 2**20:.0f} MiB"
         print(f"{name:40s} {longest * 1000:10.0f} ms {unit * 1000:10.0f} ms {slices:7d} {memory:>9s}", flush=True)

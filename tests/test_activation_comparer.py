@@ -24,7 +24,9 @@ def test_curves_follow_selection_and_derivative(comparer):
     comparer.derivative_box.value = True
     assert set(comparer.curves_view.lines) == {"gelu", "elu", "gelu'", "elu'"}
     x = comparer.x
-    np.testing.assert_allclose(comparer.curves_view.lines["elu'"].get_ydata(), get_activation("elu").derivative(x).numpy())
+    np.testing.assert_allclose(
+        comparer.curves_view.lines["elu'"].get_ydata(), get_activation("elu").derivative(x).numpy()
+    )
     comparer.derivative_box.value = False
     comparer.select.value = ("relu", "sigmoid", "tanh")
 

@@ -128,7 +128,9 @@ def test_the_canvas_changes_during_the_drag_and_the_final_frame_is_a_fresh_full_
     sent = drag(browser)
     frames = [f for kind, f in sent if kind == "binary"]
     assert len(frames) >= 3
-    assert all(not np.array_equal(a, b) for a, b in zip(frames, frames[1:], strict=False)), "every frame shows a new view"
+    assert all(not np.array_equal(a, b) for a, b in zip(frames, frames[1:], strict=False)), (
+        "every frame shows a new view"
+    )
     browser.mouse("button_release", 320, 168, 0)
     after = [f for kind, f in browser.take() if kind == "binary"]
     assert len(after) == 1, "one frame on release"

@@ -16,6 +16,13 @@ def test_ruff_check_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruff_format_is_clean():
+    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
+    paths = [p for p in ("mlp_widgets", "tests", "benchmarks") if (ROOT / p).exists()]
+    result = subprocess.run([ruff, "format", "--check", *paths], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, "run `ruff format mlp_widgets tests benchmarks`:\n" + result.stdout + result.stderr
+
+
 def test_demo_runs_and_prints_the_lab_numbers():
     result = subprocess.run([sys.executable, "-m", "mlp_widgets.app.demo"], capture_output=True, text=True, check=True)
     assert "outputs identical (allclose)" in result.stdout

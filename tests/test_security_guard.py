@@ -50,8 +50,10 @@ def test_what_a_client_sends_passes(buffers):
         assert check_legacy_frame(binary)[1]["msg_type"] == "comm_msg"
         assert deserialize_binary_message(binary)["buffers"] == buffers
     else:
-        assert check_legacy_frame(json.dumps(legacy, default=str)) == ("shell", json.loads(
-            json.dumps(msg["header"], default=str)))
+        assert check_legacy_frame(json.dumps(legacy, default=str)) == (
+            "shell",
+            json.loads(json.dumps(msg["header"], default=str)),
+        )
 
 
 HUGE = (2**64 - 1).to_bytes(8, "little")

@@ -156,5 +156,7 @@ def test_a_long_share_link_beside_a_preset_is_read_by_the_page_config_too():
     config, sentence = page_config({"QUERY_STRING": query + "&preset=nowhere"})
     assert config is None and "offers no preset 'nowhere'" in sentence
     d = Dashboard(backend="agg", share=query)
-    assert d.message.startswith("Restored from the link") and d.dataset.has_split and d.net.features == ("x2", "y2", "xy")
+    assert (
+        d.message.startswith("Restored from the link") and d.dataset.has_split and d.net.features == ("x2", "y2", "xy")
+    )
     d.close()

@@ -283,8 +283,10 @@ def use_config(text: str | list[str]) -> int:
             continue
         name = path.stem
         if not NAME.match(name):
-            problems.append(f"--config {item!r}: a preset's name is its file's name without the ending, made of "
-                            "letters, digits, '-' and '_'; rename the file.")
+            problems.append(
+                f"--config {item!r}: a preset's name is its file's name without the ending, made of "
+                "letters, digits, '-' and '_'; rename the file."
+            )
         elif name in offered:
             problems.append(f"--config {item!r}: two presets are called {name!r}; rename one file.")
         else:

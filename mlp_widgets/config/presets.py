@@ -215,9 +215,7 @@ class NetworkConfig:
 
     def spec(self) -> NetSpec:
         """The layer builder's :class:`~mlp_widgets.settings.NetSpec` for this network."""
-        return NetSpec(
-            2, self.hidden, self.activations, 1, self.init, self.seed, self.mean, self.std, self.features
-        )
+        return NetSpec(2, self.hidden, self.activations, 1, self.init, self.seed, self.mean, self.std, self.features)
 
 
 @dataclass(frozen=True)

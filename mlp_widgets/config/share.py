@@ -225,7 +225,9 @@ class SharedState:
 def _value(key: str, text: str, default: Any) -> Any:
     """The text of one field as the type of its default (never evaluated)."""
     if len(text) > MAX_VALUE_CHARS:
-        raise ValueError(f"The link's value of {key!r} is {len(text)} characters long; a value has at most {MAX_VALUE_CHARS}.")
+        raise ValueError(
+            f"The link's value of {key!r} is {len(text)} characters long; a value has at most {MAX_VALUE_CHARS}."
+        )
     if key in _LISTS:
         return [_scalar(item, isinstance(default[0], str) if default else key != "network.hidden")
                 for item in text.split(",")] if text else []  # fmt: skip

@@ -137,7 +137,9 @@ class NetSpec:
             )
         features = check_features(self.features, name("features", "The input features"))
         return NetSpec(
-            n_in=2 + len(features) if features else check_int(name("n_in", "Number of inputs"), self.n_in, 1, MAX_WIDTH),
+            n_in=2 + len(features)
+            if features
+            else check_int(name("n_in", "Number of inputs"), self.n_in, 1, MAX_WIDTH),
             hidden=tuple(
                 check_int(name(f"hidden[{i}]", f"Width of hidden layer {i + 1}"), h, 1, MAX_WIDTH)
                 for i, h in enumerate(self.hidden)

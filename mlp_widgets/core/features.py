@@ -55,7 +55,9 @@ def check_features(features: object, name: str = "The input features") -> tuple[
     if features is None:
         return ()
     if isinstance(features, str) or not isinstance(features, Iterable):
-        raise ValueError(f"{name} must be a list of names from {', '.join(map(repr, FEATURES))}; got {shown(features)}.")
+        raise ValueError(
+            f"{name} must be a list of names from {', '.join(map(repr, FEATURES))}; got {shown(features)}."
+        )
     items = list(features)
     if len(items) > len(FEATURES):
         raise ValueError(f"{name} may name at most the {len(FEATURES)} features {', '.join(map(repr, FEATURES))}.")

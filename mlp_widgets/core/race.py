@@ -164,7 +164,9 @@ class Race:
         return out
 
 
-def race(budget: int = 2000, net: Net | None = None, dataset: Dataset | None = None, **kwargs: Any) -> dict[str, RaceCurve]:
+def race(
+    budget: int = 2000, net: Net | None = None, dataset: Dataset | None = None, **kwargs: Any
+) -> dict[str, RaceCurve]:
     """Run a :class:`Race` to the end and return its curves (arguments as for :class:`Race`)."""
     contest = Race(budget, net, dataset, **kwargs)
     while not contest.advance(3600.0):

@@ -590,7 +590,9 @@ class RandomSearch:
         return True
 
     def _criteria(self, epsilon: float | None, max_iters: int | None) -> tuple[float, int]:
-        eps = self.epsilon if epsilon is None else check_float("epsilon (loss threshold)", epsilon, lo=0.0, lo_open=True)
+        eps = (
+            self.epsilon if epsilon is None else check_float("epsilon (loss threshold)", epsilon, lo=0.0, lo_open=True)
+        )
         most = self.max_iters if max_iters is None else check_int("max_iters", max_iters, 1, 10**9)
         return eps, most
 

@@ -210,7 +210,9 @@ def _read(source: Source, name: str | None) -> tuple[bytes, str]:
         if not isinstance(data, bytes):
             raise ValueError(f"{name} must be opened in binary mode ('rb').")
         if len(data) > MAX_FILE_BYTES:
-            raise ValueError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MiB; a network file may be at most that.")
+            raise ValueError(
+                f"{name} is larger than {MAX_FILE_BYTES // 2**20} MiB; a network file may be at most that."
+            )
         return data, name
     path = Path(source)
     try:
@@ -222,7 +224,9 @@ def _read(source: Source, name: str | None) -> tuple[bytes, str]:
     except OSError as exc:
         raise ValueError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     if len(data) > MAX_FILE_BYTES:
-        raise ValueError(f"{name or path.name} is larger than {MAX_FILE_BYTES // 2**20} MiB; a network file may be at most that.")
+        raise ValueError(
+            f"{name or path.name} is larger than {MAX_FILE_BYTES // 2**20} MiB; a network file may be at most that."
+        )
     return data, name or path.name
 
 
@@ -297,7 +301,9 @@ def torch_bytes(net: Net) -> bytes:
         layer.pop("weight", None)
         layer.pop("bias", None)
     buf = io.BytesIO()
-    torch.save({"format": FORMAT, "version": VERSION, "architecture": spec, "state_dict": to_torch(net).state_dict()}, buf)
+    torch.save(
+        {"format": FORMAT, "version": VERSION, "architecture": spec, "state_dict": to_torch(net).state_dict()}, buf
+    )
     return buf.getvalue()
 
 

@@ -393,6 +393,6 @@ def _cap_canvas_size(canvas: Any) -> None:
 
 def is_canvas(fig: Figure) -> bool:
     """Whether the figure's canvas is an ipympl widget (to be embedded as is)."""
-    return _EMBEDDED is not None and isinstance(fig.canvas, _EMBEDDED) or type(fig.canvas).__module__.startswith(
-        "ipympl"
+    return (
+        _EMBEDDED is not None and isinstance(fig.canvas, _EMBEDDED) or type(fig.canvas).__module__.startswith("ipympl")
     )

@@ -72,10 +72,7 @@ class FitView(FigureView):
         self.shared_limits = (0.0, 1.0)
         self.residual_limit = 1.0
         # held-out test points, as small open circles on every picture (empty: no test set)
-        self.marks = [
-            ax.scatter([], [], s=2, c="white", linewidths=0, alpha=0.55, zorder=3)
-            for ax in self.axes
-        ]
+        self.marks = [ax.scatter([], [], s=2, c="white", linewidths=0, alpha=0.55, zorder=3) for ax in self.axes]
         self.set_target(target, extent)
 
     @property

@@ -156,7 +156,9 @@ class NetworkMapView(FigureView):
             for u, (x0, y0) in enumerate(self.positions[c][: len(names)]):
                 side = -3 if c == 0 else tile + 3
                 ha = "right" if c == 0 else "left"
-                self._texts.append(self.ax.text(x0 + side, y0 + tile / 2, names[u], ha=ha, va="center", fontsize=fs + 1))
+                self._texts.append(
+                    self.ax.text(x0 + side, y0 + tile / 2, names[u], ha=ha, va="center", fontsize=fs + 1)
+                )
 
     # -- data -----------------------------------------------------------------------------------
     def _tile_rgba(self, values: np.ndarray, n: int) -> np.ndarray:

@@ -280,7 +280,12 @@ class SurfaceView(FigureView):
         return float(self.ax.elev), float(self.ax.azim)
 
     def set_marks(
-        self, xs: Sequence[float] = (), ys: Sequence[float] = (), zs: Sequence[float] | None = None, *, redraw: bool = True
+        self,
+        xs: Sequence[float] = (),
+        ys: Sequence[float] = (),
+        zs: Sequence[float] | None = None,
+        *,
+        redraw: bool = True,
     ) -> str:
         """Mark points over the grid (the held-out test set) with a light scatter; no points clears them.
 

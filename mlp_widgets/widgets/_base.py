@@ -378,7 +378,9 @@ def _refusal(control: W.Widget, sync_data: dict) -> str:
     if "index" in sync_data or "selected_index" in sync_data:
         return f"{name} must be one of its own choices; got {shown(sync_data)}. The last valid one is kept."
     if control.has_trait("value") and isinstance(getattr(control, "value", None), (int, float)):
-        return f"{name} needs a finite number; {shown(sync_data.get('value'))} is not one. The last valid value is kept."
+        return (
+            f"{name} needs a finite number; {shown(sync_data.get('value'))} is not one. The last valid value is kept."
+        )
     return f"{name} must get a value of its own kind; got {shown(sync_data)}. The last valid value is kept."
 
 

@@ -56,7 +56,6 @@ _NAME_SLIDERS = (
 def page_fixes() -> W.HTML:
     """The style sheet and the slider-naming script, as one invisible widget to put on the page."""
     return W.HTML(
-        f"<style>{_CSS}</style>"
-        f'<img alt="" src="data:," style="display:none" onerror="{_NAME_SLIDERS}">',
+        f'<style>{_CSS}</style><img alt="" src="data:," style="display:none" onerror="{_NAME_SLIDERS}">',
         layout=W.Layout(height="0px", margin="0", overflow="hidden"),
     )

@@ -78,7 +78,9 @@ class Slicer:
             return
         self._task = loop.create_task(self._run(advance, show, finish))
 
-    async def _run(self, advance: Callable[[float], bool], show: Callable[[], Any], finish: Callable[[bool], Any]) -> None:
+    async def _run(
+        self, advance: Callable[[float], bool], show: Callable[[], Any], finish: Callable[[bool], Any]
+    ) -> None:
         done = False
         try:
             while not self._stopped:

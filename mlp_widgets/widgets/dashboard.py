@@ -273,7 +273,12 @@ class Dashboard(WidgetBase):
             search=state.search or base.search,
         )
         restored = [name for name in ("target", "network", "weights", "search") if name in state.given]
-        names = {"target": "the target", "network": "the network", "weights": "its weights", "search": "the search settings"}
+        names = {
+            "target": "the target",
+            "network": "the network",
+            "weights": "its weights",
+            "search": "the search settings",
+        }
         text = f"Restored from the link: {', '.join(names[n] for n in restored)}." if restored else ""
         if state.refusals:
             self._share_refused = True

@@ -89,6 +89,7 @@ class ExportPanel(WidgetBase):
         self.net = net
         self._figures = figures
         self.basename = _safe_name(basename)
+
         def wide(px: int) -> W.Layout:
             return W.Layout(width=f"{px}px")
 

@@ -118,9 +118,7 @@ class LabGuide(WidgetBase):
             )  # fmt: skip
             self.on_click(button, lambda place=card.place: open(place))
             self.buttons[card.number] = button
-            more = (
-                f"<details><summary>more</summary><small>{card.more}</small></details>" if card.more else ""
-            )
+            more = f"<details><summary>more</summary><small>{card.more}</small></details>" if card.more else ""
             text = W.HTML(
                 f"<b>{html.escape(card.kind)} {html.escape(card.number)}</b> · {card.text}{more}",
                 layout=W.Layout(flex="1 1 420px"),

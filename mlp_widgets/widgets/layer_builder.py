@@ -220,7 +220,9 @@ class LayerBuilder(WidgetBase):
 
         wide = {"description_width": "initial"}
         self.n_in_box = W.IntText(
-            description="inputs", layout=small(), tooltip=f"Features per sample, N_in (1–{MAX_WIDTH}); the lab's grid has 2"
+            description="inputs",
+            layout=small(),
+            tooltip=f"Features per sample, N_in (1–{MAX_WIDTH}); the lab's grid has 2",
         )
         self.n_out_box = W.IntText(description="outputs", layout=small(), tooltip="Outputs per sample, N_out")
         self.batch_box = W.IntText(
@@ -254,7 +256,9 @@ class LayerBuilder(WidgetBase):
                 description=feature.label, indent=False, layout=W.Layout(width="70px"),
                 tooltip=f"Give the network {feature.label} as an extra input, computed from x and y",
             )  # fmt: skip
-            self.bind(box, lambda on, key=key: self._toggle_feature(key, on), shown=lambda key=key: key in self.spec.features)
+            self.bind(
+                box, lambda on, key=key: self._toggle_feature(key, on), shown=lambda key=key: key in self.spec.features
+            )
             self.feature_boxes[key] = box
         self.bind(self.n_out_box, lambda v: self._apply(n_out=v), shown=lambda: self.spec.n_out)
         self.bind(self.init_dropdown, lambda v: self._apply(init=v), shown=lambda: self.spec.init)
@@ -396,7 +400,9 @@ class LayerBuilder(WidgetBase):
         self.children = (self.controls, self.status, self.summary, self.tabs)
 
     def _surface_title(self) -> str:
-        return "output ŷ of the network shown" if self.given else f"untrained network's output ŷ (seed {self.spec.seed})"
+        return (
+            "output ŷ of the network shown" if self.given else f"untrained network's output ŷ (seed {self.spec.seed})"
+        )
 
     def _refresh(self) -> None:
         net = self.net
@@ -438,7 +444,6 @@ class LayerBuilder(WidgetBase):
             self.surface_view.set_grid(ds.x_nodes, ds.y_nodes, prediction)
         else:
             self.surface_view.update(prediction)
-
 
     def _student_surface(self, reference: torch.Tensor, new_grid: bool) -> torch.Tensor:
         """With the student's classes: their prediction (the reference's if theirs did not run), badge and side view."""

@@ -242,7 +242,10 @@ class NetworkExplorer(WidgetBase):
         # every option list changes together with a selection of its first option, so what a control
         # shows in between (ipywidgets selects the first option of new options) is already the state
         self.selection, self.picture_layer = (0, 0, 0), 0
-        self.put(self.layer_dropdown, options=[(f"{k + 1}: Linear {lin.N_in}→{lin.N_out}", k) for k, lin in enumerate(linear)])
+        self.put(
+            self.layer_dropdown,
+            options=[(f"{k + 1}: Linear {lin.N_in}→{lin.N_out}", k) for k, lin in enumerate(linear)],
+        )
         self.put(
             self.pictures_dropdown,
             options=[

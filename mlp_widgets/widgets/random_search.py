@@ -183,7 +183,10 @@ class RandomSearchStepper(WidgetBase):
             description="biases ±", layout=small(), style=wide, tooltip="Biases are drawn uniformly from ±this"
         )
         self.sigma_box = W.FloatText(
-            description="noise σ", layout=small(), style=wide, tooltip="Size of the random nudge of the perturb strategy"
+            description="noise σ",
+            layout=small(),
+            style=wide,
+            tooltip="Size of the random nudge of the perturb strategy",
         )
         self.adapt_box = W.Checkbox(
             description="1/5th rule", indent=False, tooltip="Grow σ after a success, shrink it after a failure"
@@ -590,9 +593,7 @@ class RandomSearchStepper(WidgetBase):
         redraw_test = self.dataset.has_split
         self.curve_view.set_line("best", np.r_[0.0, x], np.r_[start, tr.best[: tr.n][idx]], redraw=not redraw_test)
         if redraw_test:
-            self.curve_view.set_line(
-                "test", np.r_[0.0, x], np.r_[self._initial_test, tr.test[: tr.n][idx]]
-            )
+            self.curve_view.set_line("test", np.r_[0.0, x], np.r_[self._initial_test, tr.test[: tr.n][idx]])
         best, now = self.engine.best_loss, time.perf_counter()
         if best != self._shown_best and (force or now - self._last_surface >= self.surface_interval):
             self._shown_best, self._last_surface = best, now

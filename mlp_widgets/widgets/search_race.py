@@ -67,7 +67,9 @@ class RacePanel(WidgetBase):
             description="budget", tooltip="Forward passes (networks evaluated) per racer",
             layout=W.Layout(width="210px"),
         )  # fmt: skip
-        self.bind(self.budget_box, lambda v: None, lambda v: check_int("race budget (forward passes)", v, 1, MAX_BUDGET))
+        self.bind(
+            self.budget_box, lambda v: None, lambda v: check_int("race budget (forward passes)", v, 1, MAX_BUDGET)
+        )
         self.run_button = W.Button(
             description="race", icon="flag-checkered", tooltip="Run every racer with this budget",
             layout=W.Layout(width="110px"),
@@ -175,9 +177,7 @@ class RacePanel(WidgetBase):
         what = "train loss" if split else "loss"
         head = f"best {what} after {race.budget} passes" if final else f"best {what} so far"
         test_head = "<th>its test loss</th>" if split else ""
-        note = (
-            "<small>Losses without the L2 penalty, so the racers compare.</small>" if decay > 0 else ""
-        )
+        note = "<small>Losses without the L2 penalty, so the racers compare.</small>" if decay > 0 else ""
         self.summary.value = (
             f"<table class='mlpw-table'><tr><th>racer</th><th>{head}</th>{test_head}<th>time</th></tr>{rows}</table>"
             + note

@@ -224,7 +224,9 @@ class TargetExplorer(WidgetBase):
         split = ds.describe_split()
         self.split_note.value = (
             f"<small>{html.escape(split)}. The loss readouts give train and test loss; held-out points are the "
-            "grey dots.</small>" if split else ""
+            "grey dots.</small>"
+            if split
+            else ""
         )
         view = self.surface_view
         view.set_title(TARGETS[ds.target].label, redraw=False)

@@ -22,8 +22,11 @@ SERIES = (
 #: the notebook whose first figure is the 3-D target surface (the drag test)
 DRAG_NOTEBOOK = "03_target_and_loss.ipynb"
 #: notebooks whose first view has a live slider that repaints a figure (02's sliders are inside the builder's
-#: tabs; 03's only slider, the landscape's grid size, applies on a button; 04 is checked with Step)
-SLIDER_NOTEBOOKS = ("01_layers_and_activations.ipynb", "dashboard.ipynb")
+#: tabs; 03's only slider, the landscape's grid size, applies on a button; 04 is checked with Step; the
+#: dashboard is checked tab by tab, :func:`check_dashboard`)
+SLIDER_NOTEBOOKS = ("01_layers_and_activations.ipynb",)
+#: the dashboard notebook
+DASHBOARD = "dashboard.ipynb"
 #: the notebook with a Step button and a loss readout
 STEP_NOTEBOOK = "04_random_search.ipynb"
 
@@ -135,3 +138,22 @@ def check_drag_rotates(page) -> None:
     result = harness.drag(page, 0, seconds=1.5, quiet_ms=1000)
     assert result.frames_during >= 2, result
     assert result.first_hash != result.last_hash, result
+
+
+def open_tab(page, label: str) -> None:
+    """Open the dashboard's tab whose title contains ``label`` and wait for its canvases."""
+    page.locator(harness.TAB, has_text=label).first.click()
+    harness.wait_until_settled(page)
+    harness.wait_for_canvases(page, count=1)
+
+
+def check_dashboard(page) -> None:
+    """The dashboard as a student first uses it: Step on the first tab ("Train") changes the loss readout;
+    on "Activations" a slider (w1, w2, b) repaints a figure; on "Target & loss" a drag rotates the 3-D
+    target surface."""
+    check_step_changes_readout(page)
+    open_tab(page, "Activations")
+    check_rendered(page)
+    check_slider_repaints(page)
+    open_tab(page, "Target & loss")
+    check_drag_rotates(page)

@@ -4,7 +4,8 @@ One JupyterLab server (over a copy of ``notebooks/``) for the module; each
 notebook gets a fresh page: Run → Run All Cells, then no "Error displaying
 widget" and no widget's plain-text stand-in (``VBox(…)``), every visible
 canvas painted, a slider repaints a figure; in notebook 04 Step changes the
-loss readout; in notebook 03 a drag rotates the 3-D surface. The dark theme is
+loss readout; in notebook 03 a drag rotates the 3-D surface; the dashboard gets all three
+(Step on its first tab, a slider and a drag on "Target & loss"). The dark theme is
 checked last, with the contrast of the status lines.
 """
 
@@ -13,10 +14,12 @@ from __future__ import annotations
 import pytest
 import voila_harness as harness
 from jupyter_pages import (
+    DASHBOARD,
     DRAG_NOTEBOOK,
     SERIES,
     SLIDER_NOTEBOOKS,
     STEP_NOTEBOOK,
+    check_dashboard,
     check_drag_rotates,
     check_rendered,
     check_slider_repaints,
@@ -36,7 +39,7 @@ def lab(tmp_path_factory):
     server.stop()
 
 
-@pytest.mark.parametrize("name", [*SERIES, "dashboard.ipynb"])
+@pytest.mark.parametrize("name", [*SERIES, DASHBOARD])
 def test_the_notebook_runs_and_its_widgets_render_and_respond(lab, browser, name, artifacts):
     context, page = open_notebook(browser, lab.url(f"lab/tree/notebooks/{name}"))
     try:
@@ -48,6 +51,8 @@ def test_the_notebook_runs_and_its_widgets_render_and_respond(lab, browser, name
             check_step_changes_readout(page)
         if name == DRAG_NOTEBOOK:
             check_drag_rotates(page)
+        if name == DASHBOARD:
+            check_dashboard(page)
     finally:
         page.screenshot(path=str(artifacts / f"jupyterlab-{name}.png"), full_page=True)
         close_notebook(lab, context)

@@ -53,7 +53,17 @@ def _answers(server: harness.VoilaServer) -> bool:
         return False
 
 
-def test_ten_pages_at_once_each_with_its_own_kernel(server, browser):
+def _why_not_rendered(page, index: int, artifacts: Path) -> str:
+    """What a page that did not render shows: whether every output arrived, each visible canvas's
+    state, the error outputs and the page's text; a screenshot goes to ``artifacts``."""
+    page.screenshot(path=str(artifacts / f"many-users-page-{index}.png"), full_page=True)
+    rendered = page.evaluate(harness._RENDERED_JS)
+    states = harness.canvas_states(page)
+    text = page.evaluate("document.body.innerText")[:600]
+    return f"page {index}: outputs rendered {rendered}, canvases {states}, errors {harness.error_outputs(page)}, text {text!r}"
+
+
+def test_ten_pages_at_once_each_with_its_own_kernel(server, browser, artifacts):
     contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(N_PAGES)]
     try:
         pages = []
@@ -86,7 +96,8 @@ def test_ten_pages_at_once_each_with_its_own_kernel(server, browser):
             f"server {psutil.Process(server.pid).memory_info().rss / 2**20:.0f} MiB"
         )
         assert len(done) == N_PAGES, (
-            f"pages not rendered within {LIMIT_SECONDS:.0f} s: {set(range(N_PAGES)) - set(done)}"
+            f"pages not rendered within {LIMIT_SECONDS:.0f} s: {set(range(N_PAGES)) - set(done)}; "
+            + "; ".join(_why_not_rendered(pages[i], i, artifacts) for i in range(N_PAGES) if i not in done)
         )
         assert len(kernels) == N_PAGES and len(set(kernels)) == N_PAGES
 

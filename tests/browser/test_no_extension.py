@@ -45,11 +45,17 @@ def test_figures_become_updating_images_with_a_note_and_no_error_box(server, pag
     assert "javascript error" not in text.lower() and "Error displaying widget" not in text
     assert harness.error_outputs(page) == []
     page.screenshot(path=str(artifacts / "dashboard-no-extension.png"), full_page=True)
-    # a slider move updates an image
-    handle = harness.slider_handles(page).first
+    # a slider move updates an image (the first tab, "Train", has no slider: "Activations" has live ones)
+    page.locator(harness.TAB, has_text="Activations").first.click()
+    page.wait_for_function(f"() => ({_IMAGES_JS})().length > 0", timeout=60_000)
+    harness.wait_until_settled(page)
+    images = page.evaluate(_IMAGES_JS)
+    handle = page.locator(".widget-slider .noUi-handle:visible, .widget-hslider .noUi-handle:visible").first
     handle.focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"(before) => JSON.stringify(({_IMAGES_JS})()) !== before", arg=__import__("json").dumps(images))
+    page.wait_for_function(
+        f"(before) => JSON.stringify(({_IMAGES_JS})()) !== before", arg=__import__("json").dumps(images)
+    )
     # the widget manager logs that it cannot load the canvas's model ("No version of module
     # jupyter-matplotlib is registered"): that is the missing extension itself; nothing else fails
     assert [e for e in console.errors if "jupyter-matplotlib" not in e] == []

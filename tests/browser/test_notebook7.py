@@ -1,8 +1,9 @@
 """The dashboard notebook in Notebook 7: run all cells, every widget renders, a slider repaints, Step, a drag.
 
 One Notebook 7 server (over a copy of ``notebooks/``) for the module and one
-page: the dashboard opens on its first tab; Step and the loss readout are on
-the random-search tab, the 3-D surface to drag on the target tab.
+page: the dashboard opens on its first tab ("Train": Step and the loss
+readout); live sliders are on "Activations", the 3-D surface to drag on
+"Target & loss".
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from jupyter_pages import (
     check_slider_repaints,
     check_step_changes_readout,
     open_notebook,
+    open_tab,
     start_server,
 )
 
@@ -34,23 +36,18 @@ def notebook_page(browser, tmp_path_factory, artifacts):
         server.stop()
 
 
-def _open_tab(page, label: str) -> None:
-    page.locator(harness.TAB, has_text=label).first.click()
-    harness.wait_until_settled(page)
-    harness.wait_for_canvases(page, count=1)
-
-
-def test_the_dashboard_renders_and_a_slider_repaints(notebook_page):
-    check_rendered(notebook_page)
-    check_slider_repaints(notebook_page)
-
-
-def test_step_changes_the_readout(notebook_page):
-    _open_tab(notebook_page, "Random search")
+def test_the_dashboard_renders_and_step_changes_the_readout(notebook_page):
+    open_tab(notebook_page, "Train")
     check_rendered(notebook_page)
     check_step_changes_readout(notebook_page)
 
 
+def test_a_slider_repaints_a_figure(notebook_page):
+    open_tab(notebook_page, "Activations")
+    check_rendered(notebook_page)
+    check_slider_repaints(notebook_page)
+
+
 def test_a_drag_rotates_the_target_surface(notebook_page):
-    _open_tab(notebook_page, "Target & loss")
+    open_tab(notebook_page, "Target & loss")
     check_drag_rotates(notebook_page)

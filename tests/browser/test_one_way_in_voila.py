@@ -73,7 +73,18 @@ def browse_ten_weights(page) -> None:
     open_tab(page, 5)
     selects = page.locator(f"{EXPLORER} select")
     layer, source, unit = selects.nth(0), selects.nth(1), selects.nth(2)
-    picks = [(0, 0, 3), (0, 1, 7), (0, 2, 0), (1, 4, 0), (1, 9, 0), (0, 0, 12), (1, 25, 0), (0, 1, 24), (1, 0, 0), (0, 2, 5)]
+    picks = [
+        (0, 0, 3),
+        (0, 1, 7),
+        (0, 2, 0),
+        (1, 4, 0),
+        (1, 9, 0),
+        (0, 0, 12),
+        (1, 25, 0),
+        (0, 1, 24),
+        (1, 0, 0),
+        (0, 2, 5),
+    ]
     for k, i, j in picks:
         layer.select_option(index=k)
         harness.wait_until_settled(page, quiet_ms=300)

@@ -26,7 +26,9 @@ def presets_server():
         no_code = Path(folder) / "no_code.json"
         no_code.write_text(json.dumps({"ui": {"tabs": ["network", "search"], "hidden_parts": ["builder.code"]}}))
         port = harness.free_port()
-        command = harness.dashboard_command(port, "--config", "lab2", "--config", "ripple_deep", "--config", str(no_code))
+        command = harness.dashboard_command(
+            port, "--config", "lab2", "--config", "ripple_deep", "--config", str(no_code)
+        )
         with harness.VoilaServer(command, port, Path(folder)) as server:
             yield server
 
