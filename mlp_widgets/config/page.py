@@ -16,9 +16,9 @@ import json
 import os
 import re
 from pathlib import Path
-from urllib.parse import parse_qs
 
 from .presets import CONFIG_ENV, DashboardConfig
+from .share import query_pairs
 
 #: environment variable naming the presets a server offers, as a JSON object {name: path}
 PRESETS_ENV = "MLP_WIDGETS_PRESETS"
@@ -49,7 +49,11 @@ def page_config(environ: dict[str, str] | None = None) -> tuple[DashboardConfig 
     """
     environ = os.environ if environ is None else environ
     sentences = []
-    wanted = parse_qs(environ.get("QUERY_STRING", ""), max_num_fields=20).get(PRESET_PARAMETER)
+    try:  # bounded like a share link's query, which may share the URL with the preset
+        wanted = [value for key, value in query_pairs(environ.get("QUERY_STRING", "")) if key == PRESET_PARAMETER]
+    except ValueError as exc:
+        sentences.append(f"{exc} The server's default is shown.")
+        wanted = []
     if wanted:
         name = wanted[-1]
         offered = offered_presets(environ)

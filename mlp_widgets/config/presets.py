@@ -167,15 +167,16 @@ class TargetConfig(TargetSpec):
     @classmethod
     def _read(cls, raw: dict[str, Any]) -> TargetConfig:
         raw = dict(raw)
-        if "params" in raw and raw["params"] is None:
+        if raw.get("params", None) is None:  # none given: the named target's own defaults, not the Gaussian's
             raw["params"] = {}
         spec = TargetSpec(**raw).checked(lambda key, label: _name(f"target.{key}"))
-        return cls(spec.name, spec.params, spec.lo, spec.hi, spec.n)
+        return cls(**{f.name: getattr(spec, f.name) for f in fields(TargetSpec)})
 
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """The starting network (2 inputs, 1 output): hidden widths, one activation per hidden layer, initialisation."""
+    """The starting network (x, y and its input features in, 1 output): hidden widths, one activation per
+    hidden layer, initialisation, input features (:data:`~mlp_widgets.core.features.FEATURES`)."""
 
     hidden: tuple[int, ...] = NetSpec.hidden
     activations: tuple[str, ...] = NetSpec.activations
@@ -183,6 +184,7 @@ class NetworkConfig:
     seed: int = NetSpec.seed
     mean: float = NetSpec.mean
     std: float = NetSpec.std
+    features: tuple[str, ...] = NetSpec.features
 
     @classmethod
     def from_dict(cls, data: Any) -> NetworkConfig:
@@ -202,15 +204,18 @@ class NetworkConfig:
             raise ValueError(
                 f"{_name('network.activations')} must be a name or a list of names; got {shown(acts_raw)}."
             )
+        features = raw.get("features", list(d.features))
+        if isinstance(features, str) or not isinstance(features, (list, tuple)):
+            raise ValueError(f"{_name('network.features')} must be a list of names; got {shown(features)}.")
         spec = NetSpec(
             2, tuple(hidden_raw), tuple(acts_raw), 1, raw.get("init", d.init), raw.get("seed", d.seed),
-            raw.get("mean", d.mean), raw.get("std", d.std),
+            raw.get("mean", d.mean), raw.get("std", d.std), tuple(features),
         ).checked(lambda key, label: _name(f"network.{key}"))  # fmt: skip
-        return cls(spec.hidden, spec.activations, spec.init, spec.seed, spec.mean, spec.std)
+        return cls(spec.hidden, spec.activations, spec.init, spec.seed, spec.mean, spec.std, spec.features)
 
     def spec(self) -> NetSpec:
         """The layer builder's :class:`~mlp_widgets.settings.NetSpec` for this network."""
-        return NetSpec(2, self.hidden, self.activations, 1, self.init, self.seed, self.mean, self.std)
+        return NetSpec(2, self.hidden, self.activations, 1, self.init, self.seed, self.mean, self.std, self.features)
 
 
 @dataclass(frozen=True)

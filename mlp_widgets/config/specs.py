@@ -34,6 +34,7 @@ from ..core import (
     make_dataset,
 )
 from ..core._validate import check_choice, check_float, check_int
+from ..core.features import check_features
 from ..core.limits import (
     GRID_LIMIT,
     GRID_POINTS_MAX,
@@ -41,9 +42,13 @@ from ..core.limits import (
     MAX_CANDIDATES,
     MAX_HIDDEN,
     MAX_ITERS,
+    MAX_L2,
+    MAX_NOISE,
     MAX_SEED,
+    MAX_TEST_FRACTION,
     MAX_WIDTH,
 )
+from ..core.targets import TEST_REGIONS
 
 #: how a network's parameters are drawn: torch's own (Task 2.2), then the core's schemes, in plain words
 INIT_LABELS: dict[str, str] = {
@@ -102,6 +107,11 @@ class NetSpec:
     then ``TorchNet(2, 25, 1)`` — 2 inputs, one hidden layer of 25 ReLU units,
     1 output, with ``nn.Linear``'s default initialisation — so the widget
     shows exactly the untrained prediction surface of the lab.
+
+    ``features`` are input features after x and y
+    (:data:`~mlp_widgets.core.features.FEATURES`, e.g. ``("x2", "sin_x")``);
+    with any, ``n_in`` follows them (``2 + len(features)``) and
+    :meth:`checked` sets it so.
     """
 
     n_in: int = 2
@@ -112,6 +122,7 @@ class NetSpec:
     seed: int = 999
     mean: float = 0.0
     std: float = 0.02
+    features: tuple[str, ...] = ()
 
     def checked(self, name: Namer = _label) -> NetSpec:
         """This spec with every value checked; raises ``ValueError`` with a sentence otherwise."""
@@ -124,8 +135,11 @@ class NetSpec:
                 f"{name('activations', 'The network')} must give one activation per hidden layer: "
                 f"{len(self.hidden)} layers but {len(self.activations)} activations."
             )
+        features = check_features(self.features, name("features", "The input features"))
         return NetSpec(
-            n_in=check_int(name("n_in", "Number of inputs"), self.n_in, 1, MAX_WIDTH),
+            n_in=2 + len(features)
+            if features
+            else check_int(name("n_in", "Number of inputs"), self.n_in, 1, MAX_WIDTH),
             hidden=tuple(
                 check_int(name(f"hidden[{i}]", f"Width of hidden layer {i + 1}"), h, 1, MAX_WIDTH)
                 for i, h in enumerate(self.hidden)
@@ -139,6 +153,7 @@ class NetSpec:
             seed=check_int(name("seed", "Seed"), self.seed, 0, MAX_SEED),
             mean=check_float(name("mean", "Mean"), self.mean, lo=-100.0, hi=100.0),
             std=check_float(name("std", "Std"), self.std, lo=0.0, hi=100.0),
+            features=features,
         )
 
     @classmethod
@@ -165,7 +180,7 @@ class NetSpec:
         linear = net.linear_layers
         spec = replace(
             base, n_in=linear[0].N_in, hidden=tuple(layer.N_out for layer in linear[:-1]),
-            activations=tuple(names), n_out=linear[-1].N_out,
+            activations=tuple(names), n_out=linear[-1].N_out, features=tuple(getattr(net, "features", ())),
         )  # fmt: skip
         return spec.checked()
 
@@ -181,7 +196,7 @@ class NetSpec:
             return _torch_default_net(spec)
         return Net.build(
             spec.n_in, spec.hidden, spec.n_out, list(spec.activations), init=spec.init,
-            mean=spec.mean, std=spec.std, seed=spec.seed,
+            mean=spec.mean, std=spec.std, seed=spec.seed, features=spec.features,
         )  # fmt: skip
 
 
@@ -195,12 +210,18 @@ def _torch_default_net(spec: NetSpec) -> Net:
             modules.append(nn.Linear(sizes[i], sizes[i + 1]))
             if i < len(spec.hidden):
                 modules.append(get_activation(spec.activations[i]).torch_module())
-    return from_torch(nn.Sequential(*modules))
+    net = from_torch(nn.Sequential(*modules))
+    return Net(net.layers, spec.features) if spec.features else net
 
 
 @dataclass(frozen=True)
 class StepperSettings:
-    """The search's settings (the defaults are the lab's: ε = 1e-5, 50 iterations, U(±0.025) / U(±0.05))."""
+    """The search's settings (the defaults are the lab's: ε = 1e-5, 50 iterations, U(±0.025) / U(±0.05)).
+
+    ``l2`` is λ of an L2 penalty λ·Σw² over the weights (not the biases): the
+    random strategies accept a candidate by loss + penalty, gradient descent
+    descends it (weight decay). 0, the lab's, adds nothing.
+    """
 
     strategy: str = "redraw"
     epsilon: float = 1e-5
@@ -212,6 +233,7 @@ class StepperSettings:
     lr: float = 0.01
     candidates: int = 1
     seed: int = 0
+    l2: float = 0.0
 
     def checked(self, name: Namer = _label) -> StepperSettings:
         """These settings with every value checked; raises ``ValueError`` with a sentence otherwise."""
@@ -228,6 +250,7 @@ class StepperSettings:
             lr=check_float(name("lr", "Learning rate"), self.lr, lo=0.0, lo_open=True, hi=100.0),
             candidates=check_int(name("candidates", "Candidates per step"), self.candidates, 1, MAX_CANDIDATES),
             seed=check_int(name("seed", "Seed"), self.seed, 0, MAX_SEED),
+            l2=check_float(name("l2", "L2 penalty λ"), self.l2, lo=0.0, hi=MAX_L2),
         )
 
     def engine(self, net: Net, dataset: Dataset) -> RandomSearch:
@@ -244,6 +267,11 @@ class TargetSpec:
     The grid is ``[lo, hi]²`` with ``n`` points per axis; the defaults are the
     lab's Gaussian on its 50×50 grid over ``[-2, 2]²``. ``params`` may leave
     parameters out: :meth:`checked` fills in their defaults.
+
+    ``noise`` (with ``noise_seed``) and ``test_fraction`` (with
+    ``test_region`` and ``split_seed``) add noise to the training values and
+    hold out a test set (see :func:`~mlp_widgets.core.make_dataset`); the
+    defaults, none of either, are the lab's.
     """
 
     name: str = "gaussian"
@@ -251,6 +279,11 @@ class TargetSpec:
     lo: float = -2.0
     hi: float = 2.0
     n: int = 50
+    noise: float = 0.0
+    noise_seed: int = 0
+    test_fraction: float = 0.0
+    test_region: str = "random"
+    split_seed: int = 0
 
     def checked(self, name: Namer = _label) -> TargetSpec:
         """This spec with every value checked and every parameter filled in; raises ``ValueError`` otherwise."""
@@ -267,14 +300,30 @@ class TargetSpec:
                 f"{name('lo', 'The grid start')} must be below {name('hi', 'the grid end')}; got {lo:g} and {hi:g}."
             )
         n = check_int(name("n", "Points per axis"), self.n, GRID_POINTS_MIN, GRID_POINTS_MAX)
-        return TargetSpec(target, params, lo, hi, n)
+        return TargetSpec(
+            target, params, lo, hi, n,
+            noise=check_float(name("noise", "Noise"), self.noise, lo=0.0, hi=MAX_NOISE),
+            noise_seed=check_int(name("noise_seed", "Noise seed"), self.noise_seed, 0, MAX_SEED),
+            test_fraction=check_float(
+                name("test_fraction", "Test fraction"), self.test_fraction, lo=0.0, hi=MAX_TEST_FRACTION
+            ),
+            test_region=check_choice(name("test_region", "Test region"), self.test_region, tuple(TEST_REGIONS)),
+            split_seed=check_int(name("split_seed", "Split seed"), self.split_seed, 0, MAX_SEED),
+        )  # fmt: skip
 
     @classmethod
     def of(cls, dataset: Dataset) -> TargetSpec:
         """The spec a dataset was sampled from."""
-        return cls(dataset.target, dict(dataset.params), dataset.lo, dataset.hi, dataset.n)
+        return cls(
+            dataset.target, dict(dataset.params), dataset.lo, dataset.hi, dataset.n, dataset.noise,
+            dataset.noise_seed, dataset.test_fraction, dataset.test_region, dataset.split_seed,
+        )  # fmt: skip
 
     def dataset(self) -> Dataset:
         """The target sampled on its grid (checks the spec first)."""
         spec = self.checked()
-        return make_dataset(spec.name, spec.lo, spec.hi, spec.n, **spec.params)
+        return make_dataset(
+            spec.name, spec.lo, spec.hi, spec.n, noise=spec.noise, noise_seed=spec.noise_seed,
+            test_fraction=spec.test_fraction, test_region=spec.test_region, split_seed=spec.split_seed,
+            **spec.params,
+        )  # fmt: skip

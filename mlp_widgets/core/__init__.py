@@ -22,6 +22,7 @@ from .activations import (
     get_activation,
 )
 from .batched import ParamLayout, PopulationEvaluator, sample_losses
+from .features import FEATURE_NAMES, FEATURES, input_names, net_inputs, takes_grid, with_features
 from .landscape import Landscape, filter_normalized_direction, loss_landscape, random_directions
 from .linear import INIT_SCHEMES, Linear
 from .loss_report import LossRow, loss_row, verdict
@@ -29,11 +30,29 @@ from .losses import LOSSES, baselines, get_loss, huber_loss, mae_loss, mse_loss,
 from .net import Net
 from .race import RACERS, Race, RaceCurve, race
 from .search import STRATEGIES, STRATEGY_LABELS, RandomSearch, SearchRecord
-from .targets import TARGETS, Dataset, gaussian_2d, lab2_dataset, make_dataset, make_grid, ripple, saddle, two_bumps
+from .targets import (
+    TARGETS,
+    TEST_REGIONS,
+    Dataset,
+    gaussian_2d,
+    lab2_dataset,
+    make_dataset,
+    make_grid,
+    ripple,
+    saddle,
+    two_bumps,
+)
 from .threads import one_thread, torch_threads
 from .torchnet import LAB_SEED, Comparison, TorchNet, TorchNet1, compare, from_torch, lab_net, to_torch
 
 __all__ = [
+    "FEATURES",
+    "FEATURE_NAMES",
+    "TEST_REGIONS",
+    "input_names",
+    "net_inputs",
+    "takes_grid",
+    "with_features",
     "LAB_SEED",
     "LossRow",
     "RACERS",

@@ -597,7 +597,8 @@ class LossSample(SlicedJob):
             raise ValueError(f"net must be a Net or a torch nn.Module; got a {type(net).__name__}.")
         dataset = dataset if dataset is not None else lab2_dataset()
         self.layout = ParamLayout.from_net(net)
-        self._evaluator = PopulationEvaluator(self.layout, dataset.inputs, dataset.ground_truth, loss, chunk=chunk)
+        x, y = dataset.training(net.features)  # a split's training points: the losses a search compares
+        self._evaluator = PopulationEvaluator(self.layout, x, y, loss, chunk=chunk)
         self._scale = self.layout.scales(weight_range, bias_range)
         self._out = torch.empty(self.n)
 

@@ -158,9 +158,10 @@ def _check_net_and_data(net: Net, dataset: Dataset) -> ParamLayout:
         raise ValueError(f"The landscape needs a core Net; got a {type(net).__name__}.")
     if not isinstance(dataset, Dataset):
         raise ValueError(f"The landscape needs a Dataset; got a {type(dataset).__name__}.")
-    if net.n_in != dataset.nodes.shape[1] or net.n_out != 1:
+    wanted = dataset.nodes.shape[1] + len(net.features)
+    if net.n_in != wanted or net.n_out != 1:
         raise ValueError(
-            f"The loss landscape needs a network with {dataset.nodes.shape[1]} inputs and 1 output "
+            f"The loss landscape needs a network with {wanted} inputs and 1 output "
             f"(x, y → ŷ); this one has {net.n_in} inputs and {net.n_out} outputs."
         )
     return ParamLayout.from_net(net)
@@ -236,14 +237,13 @@ class LandscapeJob(SlicedJob):
         self.seed = check_int("seed", seed, 0, 2**63 - 1)
         self.loss = check_choice("loss", loss, tuple(LOSSES))
         self.layout = layout = _check_net_and_data(net, dataset)
+        x, y = dataset.training(net.features)  # the loss the search descends: on the training points
         if threads == -1:
-            threads = auto_threads(layout, dataset.inputs.shape[0])
+            threads = auto_threads(layout, x.shape[0])
         elif threads is not None:
             threads = check_int("threads", threads, 1, 256)
         self._threads = threads
-        self._evaluator = PopulationEvaluator(
-            layout, dataset.inputs, dataset.ground_truth, self.loss, chunk=8, huber_delta=huber_delta
-        )
+        self._evaluator = PopulationEvaluator(layout, x, y, self.loss, chunk=8, huber_delta=huber_delta)
         if directions is None:
             directions = random_directions(net, self.seed)
         d1, d2 = (torch.as_tensor(d, dtype=torch.float32).reshape(-1) for d in directions)
@@ -356,7 +356,8 @@ def point_loss(
     theta = layout.flatten(net) + float(alpha) * directions[0] + float(beta) * directions[1]
     moved = layout.to_net(theta, net)
     fn = get_loss(loss).fn
+    x, y = dataset.training(net.features)
     with torch.no_grad():
-        pred = moved.forward(dataset.inputs).squeeze(-1)
-        value = fn(dataset.ground_truth, pred, huber_delta) if loss == "huber" else fn(dataset.ground_truth, pred)
+        pred = moved.forward(x).squeeze(-1)
+        value = fn(y, pred, huber_delta) if loss == "huber" else fn(y, pred)
     return float(value)

@@ -16,6 +16,13 @@ MAX_HIDDEN = 8
 #: largest seed (torch accepts 2⁶⁴ − 1; a 31-bit seed fits every box and JSON reader)
 MAX_SEED = 2**31 - 1
 
+#: largest noise added to a target's training values, in units of the target's standard deviation on the grid
+MAX_NOISE = 10.0
+#: largest fraction of a grid's points held out as a test set (the rest, at least one point, trains)
+MAX_TEST_FRACTION = 0.9
+#: largest L2 penalty factor λ (the penalty is λ·Σw² over the weights)
+MAX_L2 = 100.0
+
 #: points per axis of a target's grid
 GRID_POINTS_MIN, GRID_POINTS_MAX = 2, 200
 #: largest |start| or |end| of a target's grid

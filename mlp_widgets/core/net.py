@@ -8,6 +8,7 @@ import torch
 
 from ._validate import check_int
 from .activations import Activation, get_activation
+from .features import check_features, input_names
 from .linear import MAX_WIDTH, Linear
 
 
@@ -18,16 +19,22 @@ class Net:
     ----------
     layers : sequence of Linear and Activation
         The layers, as in the lab: ``Net([Linear(3, 5), ReLU(), Linear(5, 1)])``.
+    features : sequence of str, optional
+        Input features (:data:`~mlp_widgets.core.features.FEATURES`) the
+        network takes after ``x`` and ``y``: its inputs are then
+        ``x, y, *features`` (``n_in = 2 + len(features)``), computed from the
+        grid by :func:`~mlp_widgets.core.features.net_inputs`. ``forward``
+        itself takes those inputs, as the lab's ``Net`` takes its ``x``.
 
     Raises
     ------
     ValueError
-        If the list is empty, holds something that is not a layer, or two
+        If the list is empty, holds something that is not a layer, two
         consecutive linear layers do not fit (``N_out`` of one ≠ ``N_in`` of
-        the next).
+        the next), or the features do not fit the first layer's inputs.
     """
 
-    def __init__(self, layers: Sequence[Linear | Activation]) -> None:
+    def __init__(self, layers: Sequence[Linear | Activation], features: Sequence[str] = ()) -> None:
         layers = list(layers)
         if not layers:
             raise ValueError("A Net needs at least one layer; got an empty list.")
@@ -45,6 +52,13 @@ class Net:
                     )
                 previous = layer
         self.layers: list[Linear | Activation] = layers
+        #: input features after x and y (empty: the inputs are whatever forward is given)
+        self.features: tuple[str, ...] = check_features(features)
+        if self.features and self.n_in != 2 + len(self.features):
+            raise ValueError(
+                f"A network with the input features {', '.join(input_names(self.features)[2:])} takes "
+                f"{2 + len(self.features)} inputs (x, y and the features); its first layer takes {self.n_in}."
+            )
 
     @classmethod
     def build(
@@ -58,6 +72,7 @@ class Net:
         mean: float = 0.0,
         std: float = 0.02,
         seed: int | None = None,
+        features: Sequence[str] = (),
     ) -> Net:
         """Build ``Linear → act → … → Linear`` from sizes.
 
@@ -74,6 +89,8 @@ class Net:
         seed : int, optional
             If given, parameters are drawn from ``torch.Generator().manual_seed(seed)``
             (the global generator is left alone); otherwise from the global one.
+        features : sequence of str, optional
+            Input features after x and y (``n_in`` must be ``2 + len(features)``).
         """
         n_in = check_int("number of inputs", n_in, 1, MAX_WIDTH)
         n_out = check_int("number of outputs", n_out, 1, MAX_WIDTH)
@@ -95,7 +112,7 @@ class Net:
             layers.append(Linear(sizes[i], sizes[i + 1], init, mean=mean, std=std, generator=generator))
             if i < len(hidden):
                 layers.append(acts[i])
-        return cls(layers)
+        return cls(layers, features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Run ``x`` through every layer in turn and return the output."""
@@ -183,8 +200,9 @@ class Net:
                 layers.append(twin)
             else:
                 layers.append(type(layer)(**vars(layer)))
-        return Net(layers)
+        return Net(layers, self.features)
 
     def __repr__(self) -> str:
         inner = "\n".join(f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
-        return f"Net(\n{inner}\n)  # {self.num_params()} parameters"
+        inputs = f", inputs {', '.join(input_names(self.features))}" if self.features else ""
+        return f"Net(\n{inner}\n)  # {self.num_params()} parameters{inputs}"

@@ -10,7 +10,7 @@ stop it between two slices; :func:`race` runs one to the end.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,15 +39,20 @@ class RaceCurve:
     forward_passes : ndarray
         Networks evaluated after each step.
     best_loss : ndarray
-        Best loss after each step.
+        The best network's loss on the training points after each step,
+        without any L2 penalty (so racers with and without one compare).
     seconds : float
         Time spent stepping this racer.
+    test_loss : ndarray
+        The best network's loss on the held-out points after each step
+        (empty without a test set).
     """
 
     strategy: str
     forward_passes: np.ndarray
     best_loss: np.ndarray
     seconds: float
+    test_loss: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     @property
     def label(self) -> str:
@@ -58,6 +63,11 @@ class RaceCurve:
     def final(self) -> float:
         """Best loss at the end of the budget."""
         return float(self.best_loss[-1]) if self.best_loss.size else float("nan")
+
+    @property
+    def final_test(self) -> float:
+        """The best network's test loss at the end (``nan`` without a test set)."""
+        return float(self.test_loss[-1]) if self.test_loss.size else float("nan")
 
 
 class Race:
@@ -77,6 +87,10 @@ class Race:
         budget counts every one). Gradient takes one per step.
     seed : int
         Seed of every racer.
+    l2 : float
+        Weight decay of the gradient racer: it descends the training loss
+        plus ``l2·Σw²`` (see :class:`RandomSearch`). The random racers get no
+        penalty, and every curve is the plain training loss, so they compare.
     **search_kwargs :
         Further :class:`RandomSearch` settings (``weight_range``, ``sigma``, ``lr`` …);
         ``epsilon``, ``max_iters`` and ``strategy`` are the race's own.
@@ -96,16 +110,17 @@ class Race:
         strategies: tuple[str, ...] = RACERS,
         batch_size: int = 32,
         seed: int = 0,
+        l2: float = 0.0,
         **search_kwargs: Any,
     ) -> None:
         self.budget = check_int("race budget (forward passes)", budget, 1, MAX_RACE_BUDGET)
-        kwargs = {k: v for k, v in search_kwargs.items() if k not in ("epsilon", "max_iters", "strategy")}
+        kwargs = {k: v for k, v in search_kwargs.items() if k not in ("epsilon", "max_iters", "strategy", "l2")}
         self.engines: dict[str, RandomSearch] = {}
         for strategy in strategies:
             batch = 1 if strategy == "gradient" else max(1, min(batch_size, self.budget))
             self.engines[strategy] = RandomSearch(
                 net, dataset, strategy=strategy, epsilon=_NEVER, max_iters=-(-self.budget // batch),
-                batch_size=batch, seed=seed, **kwargs,
+                batch_size=batch, seed=seed, l2=l2 if strategy == "gradient" else 0.0, **kwargs,
             )  # fmt: skip
         self._seconds = dict.fromkeys(self.engines, 0.0)
 
@@ -143,8 +158,9 @@ class Race:
         out = {}
         for strategy, engine in self.engines.items():
             passes = np.array([r.forward_passes for r in engine.history], dtype=float)
-            best = np.array([r.best_loss for r in engine.history], dtype=float)
-            out[strategy] = RaceCurve(strategy, passes, best, self._seconds[strategy])
+            best = np.array([r.data_loss for r in engine.history], dtype=float)
+            test = np.array([r.test_loss for r in engine.history] if engine.dataset.has_split else [], dtype=float)
+            out[strategy] = RaceCurve(strategy, passes, best, self._seconds[strategy], test)
         return out
 
 

@@ -70,7 +70,7 @@ from .batched import (
     draw_uniform,
     rows_per_block,
 )
-from .limits import MAX_CANDIDATES, SLICE_WORK
+from .limits import MAX_CANDIDATES, MAX_L2, SLICE_WORK
 from .losses import LOSSES
 from .net import Net
 from .targets import Dataset, lab2_dataset
@@ -115,6 +115,11 @@ class SearchRecord:
         though its backward pass costs about two more).
     sigma : float
         Noise scale used by ``"perturb"`` (``nan`` for other strategies).
+    data_loss : float
+        The best network's loss on the training points, without the L2
+        penalty (equal to ``best_loss`` when there is no penalty).
+    test_loss : float
+        The best network's loss on the held-out points (``nan`` without a test set).
     """
 
     iteration: int
@@ -123,6 +128,8 @@ class SearchRecord:
     accepted: bool
     forward_passes: int
     sigma: float = math.nan
+    data_loss: float = math.nan
+    test_loss: float = math.nan
 
 
 def _as_net(net: Net | nn.Module | None, seed: int) -> Net:
@@ -149,7 +156,11 @@ class RandomSearch:
         Default: the lab's 2→25→1 ReLU network, initialised like
         ``nn.Linear`` from ``seed``.
     dataset : Dataset, optional
-        Inputs and target (default: :func:`lab2_dataset`).
+        Inputs and target (default: :func:`lab2_dataset`). With a test set
+        (:attr:`Dataset.has_split`) the search is trained, and its losses
+        computed, on the training points only; the best network's loss on
+        the held-out points is :attr:`best_test_loss`. A network with input
+        features (:attr:`Net.features`) gets them computed from the grid.
     strategy : {"redraw", "keep-best", "perturb", "gradient"}
         See :data:`STRATEGIES` and the module docstring.
     loss : {"mse", "mae", "huber"}
@@ -182,13 +193,23 @@ class RandomSearch:
     compiled : bool
         Let the batched evaluator use a fused ``torch.compile`` kernel (see
         :class:`PopulationEvaluator`; batch sizes above 1 only).
+    l2 : float
+        λ of an L2 penalty ``λ·Σw²`` over the weights (biases are not
+        penalised), 0 to :data:`~mlp_widgets.core.limits.MAX_L2`. The losses
+        the search compares — a candidate's, the best, ε — are then the
+        training loss plus the penalty; gradient descent descends that sum
+        (weight decay). 0 (the lab's) adds nothing.
 
     Attributes
     ----------
     history : list of SearchRecord
         One record per step.
     best_loss : float
-        Best loss so far (the starting network's loss before any step).
+        Best loss so far (the starting network's loss before any step),
+        the penalty included when ``l2`` > 0.
+    best_data_loss, best_test_loss : float
+        The best network's loss on the training points without the penalty,
+        and on the held-out points (``nan`` without a test set).
     initial_loss : float
         The starting network's loss.
     stopped : bool
@@ -223,6 +244,7 @@ class RandomSearch:
         chunk: int = DEFAULT_CHUNK,
         huber_delta: float = 1.0,
         compiled: bool = False,
+        l2: float = 0.0,
     ) -> None:
         self.strategy = check_choice("strategy", strategy, STRATEGIES)
         self.loss = check_choice("loss", loss, tuple(LOSSES))
@@ -236,6 +258,7 @@ class RandomSearch:
         self.optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
         self.lr = check_float("lr (learning rate)", lr, lo=0.0, lo_open=True)
         self.seed = check_int("seed", seed, 0)
+        self.l2 = check_float("l2 (L2 penalty)", l2, lo=0.0, hi=MAX_L2)
         chunk = check_int("chunk", chunk, 1, MAX_CHUNK)
         if self.strategy == "gradient" and self.batch_size != 1:
             raise ValueError(
@@ -247,17 +270,33 @@ class RandomSearch:
             raise ValueError(f"dataset must be a Dataset (e.g. lab2_dataset()); got a {type(self.dataset).__name__}.")
         self._template = _as_net(net, self.seed)
         self.layout = ParamLayout.from_net(self._template)
-        n_features = int(self.dataset.inputs.shape[1])
+        features = self._template.features
+        x, y = self.dataset.training(features)
+        n_features = int(x.shape[1])
         if self.layout.n_in != n_features or self.layout.n_out != 1:
             raise ValueError(
                 f"The network maps {self.layout.n_in} inputs to {self.layout.n_out} outputs; this dataset needs "
                 f"{n_features} inputs and 1 output."
             )
-        x, y = self.dataset.inputs, self.dataset.ground_truth
         self._single = SingleEvaluator(self.layout, x, y, self.loss, huber_delta=huber_delta)
         self._batched = PopulationEvaluator(
             self.layout, x, y, self.loss, chunk=chunk, huber_delta=huber_delta, compiled=compiled
         )
+        # every point (for predictions), and the held-out points (the test loss), when there is a test set
+        self._grid = self._single
+        self._test: tuple[SingleEvaluator, PopulationEvaluator] | None = None
+        held_out = self.dataset.testing(features)
+        if held_out is not None:
+            self._grid = SingleEvaluator(
+                self.layout, self.dataset.inputs_with(features), self.dataset.ground_truth, self.loss,
+                huber_delta=huber_delta,
+            )  # fmt: skip
+            self._test = (
+                SingleEvaluator(self.layout, *held_out, self.loss, huber_delta=huber_delta),
+                PopulationEvaluator(self.layout, *held_out, self.loss, chunk=1, huber_delta=huber_delta),
+            )
+        # 1 at the weights, 0 at the biases: the L2 penalty's mask
+        self._weights = self.layout.scales(1.0, 0.0)
         self._scale = self.layout.scales(self.weight_range, self.bias_range)
         self._theta0 = self.layout.flatten(self._template)
         # one candidate on every point within one unit of work: torch.nn's own arithmetic (bit for bit the
@@ -282,8 +321,11 @@ class RandomSearch:
         self.sigma = self.sigma0
         self._current = self._theta0.clone()
         self._best = self._theta0.clone()
-        self.initial_loss = self._loss_one(self._theta0)
+        data = self._loss_one(self._theta0)
+        self.initial_loss = data + self._penalty_one(self._theta0)
         self.best_loss = self.initial_loss
+        self.best_data_loss = data
+        self.best_test_loss = self._test_loss(self._theta0)
         self._opt_params: list[torch.Tensor] = []
         self._opt: torch.optim.Optimizer | None = None
         if self.strategy == "gradient":
@@ -303,6 +345,26 @@ class RandomSearch:
         if self._use_single:
             return self._single(theta)
         return float(self._batched.losses(theta.unsqueeze(0))[0])
+
+    def _penalty(self, theta: torch.Tensor) -> torch.Tensor:
+        """``λ·Σw²`` of each row of ``theta`` (``[K, P]`` → ``[K]``)."""
+        return self.l2 * (theta.square() * self._weights).sum(-1)
+
+    def _penalty_one(self, theta: torch.Tensor) -> float:
+        return float(self._penalty(theta.unsqueeze(0))[0]) if self.l2 > 0 else 0.0
+
+    def _test_loss(self, theta: torch.Tensor) -> float:
+        """The loss of ``theta`` on the held-out points (``nan`` without a test set)."""
+        if self._test is None:
+            return math.nan
+        single, batched = self._test
+        if single.inputs.shape[0] <= self._points_per_unit:
+            return single(theta)
+        return float(batched.losses(theta.unsqueeze(0))[0])
+
+    def test_loss_of(self, net: Net) -> float:
+        """A network's loss on the held-out points (``nan`` without a test set)."""
+        return self._test_loss(self.layout.flatten(net))
 
     @property
     def stopped(self) -> bool:
@@ -337,7 +399,7 @@ class RandomSearch:
         """``[N]`` prediction of the best (or current) network on the dataset."""
         theta = self._best if best else self._current
         with torch.no_grad():
-            return self._single.predict(self.layout.unflatten(theta)).clone()
+            return self._grid.predict(self.layout.unflatten(theta)).clone()
 
     # ------------------------------------------------------------------ steps
     def step(self) -> SearchRecord | None:
@@ -403,6 +465,8 @@ class RandomSearch:
             accepted,
             self.forward_passes,
             self.sigma if self.strategy == "perturb" else math.nan,
+            self.best_data_loss,
+            self.best_test_loss,
         )
         if self.strategy == "perturb" and self.adapt_sigma:
             self.sigma *= SIGMA_GROWTH if accepted else SIGMA_GROWTH**-0.25
@@ -411,7 +475,7 @@ class RandomSearch:
 
     def _search_units(self, outcome: list[tuple[float, bool]]) -> Iterator[float]:
         total = self.batch_size
-        best_loss, best_row, last_row = math.nan, None, None
+        best_loss, best_data, best_row, last_row = math.nan, math.nan, None, None
         for start in range(0, total, self._rows):
             k = min(self._rows, total - start)
             cands = self._candidates[:k]
@@ -421,25 +485,28 @@ class RandomSearch:
             else:
                 draw_uniform(cands, self._scale, self.generator)
             if self._use_single:
-                i, loss = 0, self._single(cands[0])
+                i, data = 0, self._single(cands[0])
+                loss = data + self._penalty_one(cands[0])
             else:
                 yield start / total  # drawing a block is about one unit of work
                 losses = self._block_losses[:k]
                 for done in self._batched.units(cands, losses):
                     yield (start + done) / total
-                i = int(torch.argmin(losses))  # the first lowest; a NaN counts as lowest, as torch.argmin says
-                loss = float(losses[i])
+                objective = losses + self._penalty(cands) if self.l2 > 0 else losses
+                i = int(torch.argmin(objective))  # the first lowest; a NaN counts as lowest, as torch.argmin says
+                loss, data = float(objective[i]), float(losses[i])
             # the first lowest over every block, with torch.argmin's rule for NaN
             if best_row is None or (not math.isnan(best_loss) and (math.isnan(loss) or loss < best_loss)):
-                best_loss, best_row = loss, cands[i].clone()
+                best_loss, best_data, best_row = loss, data, cands[i].clone()
             if start + k == total and self.strategy == "redraw":
                 last_row = cands[k - 1].clone()
         self.forward_passes += total
         assert best_row is not None
         accepted = best_loss < self.best_loss
         if accepted:
-            self.best_loss = best_loss
+            self.best_loss, self.best_data_loss = best_loss, best_data
             self._best = best_row
+            self.best_test_loss = self._test_loss(best_row)
         self._current = last_row if last_row is not None else self._best
         outcome.append((best_loss, accepted))
 
@@ -448,6 +515,12 @@ class RandomSearch:
         params = self._opt_params
         pairs = [(params[2 * j], params[2 * j + 1]) for j in range(len(params) // 2)]
         self._opt.zero_grad()
+        if self.l2 > 0:  # the penalty's gradient, once (the data loss's follows, whole or over blocks)
+            penalty = self.l2 * sum((w * w).sum() for w, _ in pairs)
+            penalty.backward()
+            penalty_value = float(penalty.detach())
+        else:
+            penalty_value = 0.0
         if self._use_single:
             loss = self._single.loss_of(pairs)
             loss.backward()
@@ -465,9 +538,11 @@ class RandomSearch:
         before = torch.cat([p.detach().reshape(-1) for p in params])
         self._opt.step()
         self.forward_passes += 1
+        data_loss, candidate_loss = candidate_loss, candidate_loss + penalty_value
         if candidate_loss < self.best_loss:
-            self.best_loss = candidate_loss
+            self.best_loss, self.best_data_loss = candidate_loss, data_loss
             self._best = before
+            self.best_test_loss = self._test_loss(before)
         self._current = torch.cat([p.detach().reshape(-1) for p in params])
         outcome.append((candidate_loss, True))
 

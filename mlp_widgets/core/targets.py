@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ._validate import check_choice, check_float, check_int
-from .limits import GRID_LIMIT, GRID_POINTS_MAX, GRID_POINTS_MIN
+from .limits import GRID_LIMIT, GRID_POINTS_MAX, GRID_POINTS_MIN, MAX_NOISE, MAX_SEED, MAX_TEST_FRACTION
 
 
 def make_grid(lo: float = -2.0, hi: float = 2.0, n: int = 50) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -211,6 +211,16 @@ TARGETS: dict[str, Target] = {
 }
 
 
+#: where the held-out test points lie: at random, or in a corner of the grid (extrapolation)
+TEST_REGIONS: dict[str, str] = {
+    "random": "at random over the grid",
+    "top-right": "the top-right corner (x and y high)",
+    "top-left": "the top-left corner (x low, y high)",
+    "bottom-left": "the bottom-left corner (x and y low)",
+    "bottom-right": "the bottom-right corner (x high, y low)",
+}
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """A target sampled on a grid: what a network is trained and judged on.
@@ -222,13 +232,21 @@ class Dataset:
     nodes : ndarray, shape (n*n, 2)
         Grid points, float64 — the lab's ``nodes``.
     ground_truth : torch.Tensor, shape (n*n,)
-        Target values, float32 — the lab's ``ground_truth``.
+        Target values, float32 — the lab's ``ground_truth``; with noise, the
+        training points carry it (held-out points keep their clean value).
     target : str
         Name of the target in :data:`TARGETS`.
     params : dict
         The target's parameters.
     lo, hi : float
         Grid range.
+    clean : torch.Tensor or None
+        The values without noise (``None``: no noise, they are ``ground_truth``).
+    train_mask : torch.Tensor or None
+        ``(n*n,)`` bools, true at the points a network is trained on
+        (``None``: every point; there is no test set).
+    noise, noise_seed, test_fraction, test_region, split_seed :
+        How the noise and the split were drawn (see :func:`make_dataset`).
     """
 
     x_nodes: np.ndarray
@@ -239,16 +257,74 @@ class Dataset:
     params: dict = field(default_factory=dict)
     lo: float = -2.0
     hi: float = 2.0
+    clean: torch.Tensor | None = None
+    train_mask: torch.Tensor | None = None
+    noise: float = 0.0
+    noise_seed: int = 0
+    test_fraction: float = 0.0
+    test_region: str = "random"
+    split_seed: int = 0
+    _featured: dict = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def inputs(self) -> torch.Tensor:
         """``nodes`` as a float32 tensor — the lab's ``torch_nodes``."""
         return torch.tensor(self.nodes, dtype=torch.float32)
 
+    def inputs_with(self, features: tuple[str, ...] = ()) -> torch.Tensor:
+        """:attr:`inputs` with a column per input feature (:mod:`~mlp_widgets.core.features`); cached."""
+        from .features import check_features, with_features
+
+        key = check_features(features)
+        if not key:
+            return self.inputs
+        if key not in self._featured:
+            self._featured[key] = with_features(self.inputs, key)
+        return self._featured[key]
+
     @property
     def n(self) -> int:
         """Points per axis."""
         return int(self.x_nodes.shape[0])
+
+    @property
+    def values(self) -> torch.Tensor:
+        """The target without noise (``ground_truth`` when there is none)."""
+        return self.ground_truth if self.clean is None else self.clean
+
+    @property
+    def has_split(self) -> bool:
+        """Whether some points are held out as a test set."""
+        return self.train_mask is not None
+
+    @property
+    def test_mask(self) -> torch.Tensor | None:
+        """``(n*n,)`` bools, true at the held-out points (``None`` without a split)."""
+        return None if self.train_mask is None else ~self.train_mask
+
+    def training(self, features: tuple[str, ...] = ()) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(inputs, values)`` a network is trained on: every point, or the training points of a split.
+
+        Without a split these are :attr:`inputs` (with ``features``) and
+        :attr:`ground_truth` themselves, so the lab's numbers are the lab's.
+        """
+        x = self.inputs_with(features)
+        if self.train_mask is None:
+            return x, self.ground_truth
+        return x[self.train_mask], self.ground_truth[self.train_mask]
+
+    def testing(self, features: tuple[str, ...] = ()) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """``(inputs, values)`` of the held-out points (their clean values), or ``None`` without a split."""
+        if self.train_mask is None:
+            return None
+        mask = ~self.train_mask
+        return self.inputs_with(features)[mask], self.ground_truth[mask]
+
+    def held_out(self) -> np.ndarray:
+        """``(k, 2)`` coordinates of the held-out points (empty without a split)."""
+        if self.train_mask is None:
+            return np.empty((0, 2))
+        return self.nodes[~self.train_mask.numpy()]
 
     def grid(self, values: torch.Tensor | np.ndarray) -> np.ndarray:
         """Reshape one value per node (e.g. a prediction) to the ``(n, n)`` grid."""
@@ -263,22 +339,103 @@ class Dataset:
         """The target's formula with its numbers."""
         return TARGETS[self.target].describe(**self.params)
 
+    def describe_split(self) -> str:
+        """A sentence on the noise and the held-out points (empty when there are neither)."""
+        parts = []
+        if self.noise > 0:
+            parts.append(
+                f"Gaussian noise of {self.noise:g} × the target's standard deviation on the training values "
+                f"(seed {self.noise_seed})"
+            )
+        if self.train_mask is not None:
+            k = int((~self.train_mask).sum())
+            where = TEST_REGIONS[self.test_region]
+            seed = f", seed {self.split_seed}" if self.test_region == "random" else ""
+            parts.append(f"{k} of {self.train_mask.numel()} points held out as a test set, {where}{seed}")
+        return "; ".join(parts)
 
-def make_dataset(target: str = "gaussian", lo: float = -2.0, hi: float = 2.0, n: int = 50, **params: float) -> Dataset:
+
+def _test_mask(nodes: np.ndarray, lo: float, hi: float, fraction: float, region: str, seed: int) -> np.ndarray:
+    """Bools, true at the ``round(fraction · N)`` held-out points (at least one, and one point left to train)."""
+    n_points = nodes.shape[0]
+    k = min(max(1, round(fraction * n_points)), n_points - 1)
+    if region == "random":
+        order = torch.randperm(n_points, generator=torch.Generator().manual_seed(seed)).numpy()
+    else:
+        corner_x = hi if region.endswith("right") else lo
+        corner_y = hi if region.startswith("top") else lo
+        # a square in the corner: the points nearest it in the max-norm (ties in grid order, so it is fixed)
+        distance = np.maximum(np.abs(nodes[:, 0] - corner_x), np.abs(nodes[:, 1] - corner_y))
+        order = np.argsort(distance, kind="stable")
+    mask = np.zeros(n_points, dtype=bool)
+    mask[order[:k]] = True
+    return mask
+
+
+def make_dataset(
+    target: str = "gaussian",
+    lo: float = -2.0,
+    hi: float = 2.0,
+    n: int = 50,
+    *,
+    noise: float = 0.0,
+    noise_seed: int = 0,
+    test_fraction: float = 0.0,
+    test_region: str = "random",
+    split_seed: int = 0,
+    **params: float,
+) -> Dataset:
     """Sample a target of :data:`TARGETS` on the ``n × n`` grid over ``[lo, hi]²``.
+
+    Parameters
+    ----------
+    target, lo, hi, n, **params :
+        The target, its grid and its parameters.
+    noise : float
+        Standard deviation of Gaussian noise added to the training values, in
+        units of the target's standard deviation on the grid (0 to
+        :data:`~mlp_widgets.core.limits.MAX_NOISE`; 0: none). Drawn from
+        ``torch.Generator().manual_seed(noise_seed)``, one draw per grid point.
+    test_fraction : float
+        Fraction of the points held out as a test set (0 to
+        :data:`~mlp_widgets.core.limits.MAX_TEST_FRACTION`; 0: none). Held-out
+        points keep their clean value and are never trained on.
+    test_region : str
+        Where they lie (:data:`TEST_REGIONS`): ``"random"`` (drawn with
+        ``split_seed``) or a corner, where the held-out points are the square
+        of the points nearest it — with 0.25 of an even grid, one quadrant: a
+        lesson in extrapolation.
 
     Raises
     ------
     ValueError
-        For an unknown target, a bad parameter, or a bad grid.
+        For an unknown target, a bad parameter, a bad grid, noise or split.
     """
     check_choice("target", target, tuple(TARGETS))
     spec = TARGETS[target]
     values = spec.check_params(**params)
+    noise = check_float("noise", noise, lo=0.0, hi=MAX_NOISE)
+    noise_seed = check_int("noise seed", noise_seed, 0, MAX_SEED)
+    test_fraction = check_float("test fraction", test_fraction, lo=0.0, hi=MAX_TEST_FRACTION)
+    test_region = check_choice("test region", test_region, tuple(TEST_REGIONS))
+    split_seed = check_int("split seed", split_seed, 0, MAX_SEED)
     x_nodes, y_nodes, nodes = make_grid(lo, hi, n)
     z = spec.fn(nodes, **values)
     ground_truth = torch.from_numpy(np.asarray(z, dtype=np.float32).copy())
-    return Dataset(x_nodes, y_nodes, nodes, ground_truth, target, values, float(lo), float(hi))
+    train_mask = clean = None
+    if test_fraction > 0:
+        test = _test_mask(nodes, float(lo), float(hi), test_fraction, test_region, split_seed)
+        train_mask = torch.from_numpy(~test)
+    if noise > 0:
+        clean = ground_truth
+        scale = noise * float(np.std(np.asarray(z, dtype=np.float64)))
+        draws = torch.randn(clean.numel(), generator=torch.Generator().manual_seed(noise_seed), dtype=torch.float64)
+        noisy = (clean.double() + scale * draws).float()
+        ground_truth = noisy if train_mask is None else torch.where(train_mask, noisy, clean)
+    return Dataset(
+        x_nodes, y_nodes, nodes, ground_truth, target, values, float(lo), float(hi), clean, train_mask,
+        noise, noise_seed, test_fraction, test_region, split_seed,
+    )  # fmt: skip
 
 
 def lab2_dataset() -> Dataset:

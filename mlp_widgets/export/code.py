@@ -7,6 +7,10 @@ parameters too, so running it gives the very numbers of the net:
 * with an :class:`InitSpec`, it redraws them the way the net was initialised
   (same scheme, same seed, same order of draws) — short code a student can read;
 * without one, it writes the weights out as literals (small nets only).
+
+A network with input features (:attr:`~mlp_widgets.core.Net.features`) gets
+a ``features(xy)`` function first, written from the features' own torch
+expressions, and the model takes ``(x, y)`` points: the feature step is part of it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import torch
 
 from ..config.specs import InitSpec
 from ..core import Linear, Net
+from ..core.features import FEATURES, input_names
 
 #: largest parameter count written out as literals
 MAX_LITERAL_PARAMS = 2000
@@ -46,7 +51,24 @@ def _module_expr(layer: object) -> str:
 
 def _architecture(net: Net) -> str:
     sizes = [str(net.n_in)] + [str(layer.N_out) for layer in net.linear_layers]
+    if net.features:
+        sizes[0] = f"({', '.join(input_names(net.features))})"
     return " → ".join(sizes)
+
+
+def _feature_lines(net: Net) -> list[str]:
+    """The ``features(xy)`` function of a network with input features (nothing without)."""
+    if not net.features:
+        return []
+    columns = ", ".join(["xy", *(f"({FEATURES[key].code}).unsqueeze(1)" for key in net.features)])
+    return [
+        "",
+        "",
+        "def features(xy):",
+        f'    """(x, y) points → the network\'s inputs: {", ".join(input_names(net.features))}."""',
+        "    x, y = xy[:, 0], xy[:, 1]",
+        f"    return torch.cat([{columns}], dim=1)",
+    ]
 
 
 def _float_list(t: torch.Tensor) -> str:
@@ -145,6 +167,7 @@ def module_code(
     names = _names(net)
     lines = [
         *_header(init),
+        *_feature_lines(net),
         "",
         "",
         f"class {class_name}(nn.Module):",
@@ -154,7 +177,10 @@ def module_code(
         "        super().__init__()",
     ]
     lines += [f"        self.{name} = {_module_expr(layer)}" for name, layer in zip(names, net.layers, strict=True)]
-    lines += ["", "    def forward(self, x):"]
+    if net.features:
+        lines += ["", "    def forward(self, xy):", "        x = features(xy)  # the input features, then the layers"]
+    else:
+        lines += ["", "    def forward(self, x):"]
     lines += [f"        x = self.{name}(x)" for name in names]
     lines += ["        return x", "", ""]
     if init is not None and init.scheme == "torch":
@@ -172,13 +198,20 @@ def sequential_code(net: Net, *, init: InitSpec | None = None, variable: str = "
     """Source that builds ``net`` as an ``nn.Sequential`` named ``variable``, with its parameters."""
     if not str(variable).isidentifier():
         raise ValueError(f"The variable name must be a Python identifier (letters, digits, _); got {variable!r}.")
-    lines = [*_header(init), ""]
+    lines = [*_header(init), *_feature_lines(net)]
+    first = 0
+    if net.features:
+        first = 1
+        lines += ["", "", "class Features(nn.Module):", "    def forward(self, xy):", "        return features(xy)", ""]
+    lines.append("")
     if init is not None and init.scheme == "torch":
         lines.append(f"torch.manual_seed({init.seed})  # nn.Linear draws its own parameters from the global generator")
     lines.append(f"{variable} = nn.Sequential(")
+    if net.features:
+        lines.append("    Features(),")
     lines += [f"    {_module_expr(layer)}," for layer in net.layers]
     lines.append(")")
-    refs = [f"{variable}[{i}]" for i, layer in enumerate(net.layers) if isinstance(layer, Linear)]
+    refs = [f"{variable}[{first + i}]" for i, layer in enumerate(net.layers) if isinstance(layer, Linear)]
     params = _param_lines(net, refs, variable, init)
     if params:
         lines += ["", *params]

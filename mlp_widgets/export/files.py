@@ -28,6 +28,7 @@ import torch
 
 from ..core import ACTIVATIONS, Activation, Linear, Net, get_activation, to_torch
 from ..core._validate import shown
+from ..core.features import check_features
 from ..core.limits import MAX_FILE_BYTES, MAX_FILE_LAYERS, MAX_HIDDEN, MAX_PICKLE_BYTES, MAX_WIDTH
 
 #: identifies our files
@@ -68,7 +69,10 @@ def net_to_dict(net: Net) -> dict[str, Any]:
             )
         else:
             layers.append({"type": "activation", "name": layer.name, "params": dict(vars(layer))})
-    return {"format": FORMAT, "version": VERSION, "layers": layers}
+    out: dict[str, Any] = {"format": FORMAT, "version": VERSION, "layers": layers}
+    if net.features:  # only then, so a plain network's file is what it always was
+        out["features"] = list(net.features)
+    return out
 
 
 def _field(data: dict, key: str, where: str) -> Any:
@@ -145,8 +149,12 @@ def net_from_dict(data: dict[str, Any]) -> Net:
             layers.append(_activation(raw, where))
         else:
             raise ValueError(f"Field '{where}type' must be 'linear' or 'activation'; got {shown(kind)}.")
+    features = data.get("features", [])
+    if not isinstance(features, list):
+        raise ValueError(f"Field 'features' must be a list of input feature names; got {shown(features)}.")
     try:
-        return Net(layers)
+        check_features(features, "Field 'features'")
+        return Net(layers, features)
     except ValueError as exc:
         raise ValueError(f"The layers in the file do not fit together: {exc}") from None
 

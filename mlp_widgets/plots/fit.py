@@ -71,6 +71,8 @@ class FitView(FigureView):
             self.blitter.add(image)
         self.shared_limits = (0.0, 1.0)
         self.residual_limit = 1.0
+        # held-out test points, as small open circles on every picture (empty: no test set)
+        self.marks = [ax.scatter([], [], s=2, c="white", linewidths=0, alpha=0.55, zorder=3) for ax in self.axes]
         self.set_target(target, extent)
 
     @property
@@ -88,6 +90,18 @@ class FitView(FigureView):
         self.prediction = np.zeros_like(self.target)
         self.shared_limits = (np.nan, np.nan)
         return self.update(self.prediction, full=True)
+
+    def set_marks(self, xs: Sequence[float] = (), ys: Sequence[float] = (), *, redraw: bool = True) -> str:
+        """Mark points (the held-out test set) on the three pictures; no points clears the marks."""
+        points = np.column_stack([np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)]).reshape(-1, 2)
+        for mark in self.marks:
+            mark.set_offsets(points)
+        return self.redraw(full=True) if redraw else "deferred"
+
+    @property
+    def marked(self) -> int:
+        """How many points are marked."""
+        return len(self.marks[0].get_offsets())
 
     def update(self, prediction: np.ndarray, full: bool = False) -> str:
         """Show a new prediction on the same grid (a blit unless a colour scale must change)."""

@@ -13,6 +13,7 @@ from matplotlib.patches import FancyBboxPatch
 
 from ..core import Linear, Net
 from ..core._validate import check_int
+from ..core.features import input_names
 from .figure import FigureView
 from .style import FrameStyle, get_style
 
@@ -33,7 +34,8 @@ def graph_nodes(net: Net, batch_size: int = 2) -> list[GraphNode]:
     """The boxes of ``net``'s graph for an input of shape ``(batch_size, n_in)``."""
     batch_size = check_int("batch size", batch_size, 1, 1_000_000)
     shape = (batch_size, net.n_in)
-    nodes = [GraphNode("input x", "", "io", shape)]
+    features = tuple(getattr(net, "features", ()))
+    nodes = [GraphNode("input x", ", ".join(input_names(features)) if features else "", "io", shape)]
     for layer, (_, _, out) in zip(net.layers, net.shapes(shape), strict=True):
         if isinstance(layer, Linear):
             detail = f"W {layer.N_in}×{layer.N_out}, b {layer.N_out}"

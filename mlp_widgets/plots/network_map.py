@@ -22,6 +22,7 @@ from matplotlib.patches import Rectangle
 
 from ..core import Net
 from ..core._validate import check_int
+from ..core.features import input_names
 from ..core.units import hidden_activations, structure
 from .figure import FigureView
 from .style import SIGNED_CMAP, FrameStyle, get_cmap, get_style
@@ -147,7 +148,9 @@ class NetworkMapView(FigureView):
             self.ax.text((c + 0.5) * col_w, 4, title, ha="center", va="top", fontsize=fs, linespacing=1.1)
             for c, title in enumerate(titles)
         ]
-        names_in = self._input_names or (["x", "y"] if net.n_in == 2 else [f"x{i + 1}" for i in range(net.n_in)])
+        names_in = self._input_names or (
+            input_names(net.features) if net.n_in == 2 + len(net.features) else [f"x{i + 1}" for i in range(net.n_in)]
+        )
         names_out = ["ŷ"] if net.n_out == 1 else [f"ŷ{i + 1}" for i in range(net.n_out)]
         for c, names in ((0, names_in), (n_cols - 1, names_out)):
             for u, (x0, y0) in enumerate(self.positions[c][: len(names)]):
@@ -186,9 +189,10 @@ class NetworkMapView(FigureView):
         str
             How the figure was redrawn.
         """
-        full = structure(net) != self._structure
+        key = (structure(net), tuple(getattr(net, "features", ())))
+        full = key != self._structure
         if full:
-            self._structure = structure(net)
+            self._structure = key
             self._layout(net)
         self._net = net
         self._mosaic[:] = 0

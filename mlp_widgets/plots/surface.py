@@ -278,3 +278,37 @@ class SurfaceView(FigureView):
     def view_angles(self) -> tuple[float, float]:
         """The user's current ``(elev, azim)``."""
         return float(self.ax.elev), float(self.ax.azim)
+
+    def set_marks(
+        self,
+        xs: Sequence[float] = (),
+        ys: Sequence[float] = (),
+        zs: Sequence[float] | None = None,
+        *,
+        redraw: bool = True,
+    ) -> str:
+        """Mark points over the grid (the held-out test set) with a light scatter; no points clears them.
+
+        ``zs``: the height of each mark (e.g. the target's value there); by default the floor of the z axis.
+        """
+        xs, ys = np.asarray(xs, dtype=float).ravel(), np.asarray(ys, dtype=float).ravel()
+        if xs.shape != ys.shape:
+            raise ValueError(f"Give as many y as x values to mark; got {xs.size} and {ys.size}.")
+        heights = np.full(xs.shape, self.zlim[0]) if zs is None else np.asarray(zs, dtype=float).ravel()
+        old = getattr(self, "marks", None)
+        if old is not None:
+            old.remove()
+        self.marks = None
+        if xs.size:
+            # drawn over the surface (a 3-D axis would otherwise sort the dots behind it and hide them)
+            self.ax.computed_zorder = False
+            self.marks = self.ax.scatter(
+                xs, ys, heights, s=3, c="0.1", alpha=0.45, depthshade=False, linewidths=0, zorder=5
+            )
+        return self.redraw(full=True) if redraw else "deferred"
+
+    @property
+    def marked(self) -> int:
+        """How many points are marked."""
+        marks = getattr(self, "marks", None)
+        return 0 if marks is None else len(marks.get_offsets())

@@ -20,6 +20,14 @@ publishes no network before its first step, and the explorer ignores the
 network it already shows, so an edit never comes back as "a network from
 outside" and stays undoable.
 
+A share link (:mod:`mlp_widgets.config.share`) restores a state: the page's
+URL query (``QUERY_STRING``, which Voilà sets for the kernel it starts for a
+page) or ``Dashboard(share="target.n=30&…")`` replaces the config's target,
+network and search settings with the link's, and its weights become the
+network; a part the link cannot restore is refused with a sentence on the
+status line and the rest loads. The "share" panel beside the export panel
+makes such a link of the current state.
+
 An :class:`~mlp_widgets.widgets.export_panel.ExportPanel` above the tabs saves
 the latest network (``net`` or ``best_net``, whichever changed last), exports
 its code or any figure, and loads a network file, which becomes ``net``.
@@ -38,15 +46,18 @@ config through its own setter.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from os import PathLike
 from typing import Any
 
 import ipywidgets as W
 import traitlets
 
-from ..config import PARTS, TABS, DashboardConfig, NetSpec, control_part
+from ..config import PARTS, TABS, DashboardConfig, NetSpec, StepperSettings, TargetSpec, control_part
 from ..config.page import page_config
+from ..config.share import QUERY_ENV, read_share, share_query
 from ..core import Dataset, Net, lab2_dataset, lab_net
 from ..plots.style import FrameStyle
 from ._base import WidgetBase
@@ -145,6 +156,15 @@ class Dashboard(WidgetBase):
     lazy : bool
         Build a tab's widgets the first time it is opened (default). With
         ``False`` every tab is built at once.
+    student : mapping or object, optional
+        The student's own ``Linear``, ``ReLU``, ``Sigmoid`` and ``Net`` (e.g.
+        the exercise notebook's ``globals()``): the builder's output surface,
+        the loss and the explorer's pictures are computed with them, each
+        with a "your code" badge (see :mod:`mlp_widgets.checks.student`).
+    share : str, optional
+        A shared state's URL query (see :mod:`mlp_widgets.config.share`); it
+        wins over the config's target, network and search. Default: the
+        page's query in ``QUERY_STRING`` (set by Voilà), if it has any.
     style, backend :
         Figure options passed to every widget.
 
@@ -180,22 +200,30 @@ class Dashboard(WidgetBase):
         *,
         config: ConfigSource | None = None,
         lazy: bool = True,
+        share: str | None = None,
+        student: object | None = None,
         style: str | FrameStyle | None = None,
         backend: str = "auto",
     ) -> None:
         super().__init__()
+        from ..checks.student import StudentCode
+
+        self.student = StudentCode.of(student) if student is not None else None
+        mine = {"student": self.student} if self.student is not None else {}
         self.parts: dict[str, WidgetBase] = {}
         self._observers: list[tuple[traitlets.HasTraits, Callable[[dict], None], str]] = []
         self._rules: dict[str, _ControlRule] = {}
         self._all_pages: dict[str, W.VBox] = {}
         self._options: dict[str, Any] = {"style": style, "backend": backend}
+        self._student: dict[str, Any] = mine
         env_error = ""
         if config is None:  # the page's: a preset its URL names, or the server's default (see config.page)
             config, env_error = page_config()
         self.config: DashboardConfig | None = DashboardConfig.load(config) if config is not None else None
         self._keys = self._check_tabs(tabs if tabs is not None else (self.config.ui.tabs if self.config else None))
+        shared_net, share_message = self._restore(share if share is not None else os.environ.get(QUERY_ENV, ""))
         self.dataset = self.config.target.dataset() if self.config else lab2_dataset()
-        self.net = self.config.network.spec().build() if self.config else lab_net()
+        self.net = shared_net or (self.config.network.spec().build() if self.config else lab_net())
         self.best_net = None
         self.tab = W.Tab()
         self._layout_tabs()
@@ -205,10 +233,12 @@ class Dashboard(WidgetBase):
         self._watch(self, lambda change: self._push_best(change["new"]), "best_net")
         self._build_export()
         from .guide import LabGuide
+        from .share_panel import SharePanel
 
+        self.share_panel = SharePanel(self.share_state)
         self.toolbar = W.Accordion(
-            children=[self.export_panel], titles=("save · load · export",), selected_index=None,
-            layout=W.Layout(flex="1 1 320px"),
+            children=[self.export_panel, self.share_panel], titles=("save · load · export", "share this state"),
+            selected_index=None, layout=W.Layout(flex="1 1 320px"),
         )  # fmt: skip
         self.guide = LabGuide(self.open_place, beside=(self.toolbar,))
         self.status.layout.min_height = "0"  # the page's own line takes no room until it has something to say
@@ -221,8 +251,60 @@ class Dashboard(WidgetBase):
         if not lazy:
             for index in range(1, len(self._keys)):
                 self._build_tab(index)
-        if env_error:
-            self.show_error(env_error)
+        if env_error or self._share_refused:
+            self.show_error(" ".join(text for text in (env_error, share_message) if text))
+        elif share_message:
+            self.show_info(share_message)
+
+    # -- share links ----------------------------------------------------------------------------
+    def _restore(self, query: str) -> tuple[Net | None, str]:
+        """Take a shared state's sections into the config; return its network (``None``: none shared) and a sentence."""
+        self._share_refused = False
+        if not query:
+            return None, ""
+        state = read_share(query)
+        if state.empty and not state.refusals:
+            return None, ""
+        base = self.config if self.config is not None else DashboardConfig()
+        self.config = replace(
+            base,
+            target=state.target or base.target,
+            network=state.network or base.network,
+            search=state.search or base.search,
+        )
+        restored = [name for name in ("target", "network", "weights", "search") if name in state.given]
+        names = {
+            "target": "the target",
+            "network": "the network",
+            "weights": "its weights",
+            "search": "the search settings",
+        }
+        text = f"Restored from the link: {', '.join(names[n] for n in restored)}." if restored else ""
+        if state.refusals:
+            self._share_refused = True
+            text = " ".join([text, *state.refusals]).strip()
+        net = state.net() if "network" in state.given or state.weights is not None else None
+        return net, text
+
+    def share_state(self) -> tuple[str, str]:
+        """The current state as a share link's query, and a sentence on what it leaves out.
+
+        The target, the builder's network spec, the search settings (each
+        from its widget when built, else from the config) and the network on
+        screen (the search's best once it found one).
+        """
+        config = self.config if self.config is not None else DashboardConfig()
+        target = self.parts["target"].spec if "target" in self.parts else TargetSpec.of(self.dataset)
+        if "builder" in self.parts:
+            spec = self.parts["builder"].spec
+        else:
+            try:
+                spec = NetSpec.describing(self.net, config.network.spec())
+            except ValueError:
+                spec = config.network.spec()
+        stepper = self.parts.get("stepper")
+        settings = stepper.settings if stepper is not None else StepperSettings(**config.search.settings())
+        return share_query(target, spec, settings, self._latest_net())
 
     @staticmethod
     def _check_tabs(tabs: Any) -> list[str]:
@@ -323,7 +405,7 @@ class Dashboard(WidgetBase):
     def _build_network(self) -> list[W.Widget]:
         from .layer_builder import LayerBuilder
 
-        part = LayerBuilder(dataset=self.dataset, **self._options)
+        part = LayerBuilder(dataset=self.dataset, **self._student, **self._options)
         spec = self.config.network.spec() if self.config is not None else part.spec
         try:  # the current network: configured, or loaded or edited before the tab was opened
             part.set_spec(NetSpec.describing(self.net, spec), net=self.net)
@@ -341,7 +423,7 @@ class Dashboard(WidgetBase):
         target = TargetExplorer(dataset=self.dataset, **self._options)
         self.parts["target"] = target
         self._watch(target, lambda change: setattr(self, "dataset", change["new"]), "dataset")
-        inspector = LossInspector(net=self._latest_net(), dataset=self.dataset, **self._options)
+        inspector = LossInspector(net=self._latest_net(), dataset=self.dataset, **self._student, **self._options)
         self.parts["inspector"] = inspector
         return [target, inspector]
 
@@ -378,7 +460,7 @@ class Dashboard(WidgetBase):
     def _build_explorer(self) -> list[W.Widget]:
         from .network_explorer import NetworkExplorer
 
-        part = NetworkExplorer(net=self._latest_net(), dataset=self.dataset, **self._options)
+        part = NetworkExplorer(net=self._latest_net(), dataset=self.dataset, **self._student, **self._options)
         self.parts["explorer"] = part
         self._watch(part, lambda change: self._take_edit(change["new"]), "edited")
         return [part]

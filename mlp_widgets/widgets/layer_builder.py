@@ -15,6 +15,7 @@ from torch import nn
 from ..config.specs import INIT_LABELS, InitSpec, NetSpec
 from ..core import ACTIVATIONS, Comparison, Dataset, Net, compare, lab2_dataset, to_torch
 from ..core._validate import check_int
+from ..core.features import FEATURES, net_inputs, takes_grid
 from ..core.limits import MAX_HIDDEN, MAX_SEED, MAX_WIDTH
 from ..core.units import same_parameters
 from ..export.code import module_code, sequential_code
@@ -61,14 +62,21 @@ class LayerBuilder(WidgetBase):
 
     Parameters
     ----------
-    n_in, hidden, n_out, activation, init, seed, mean, std :
+    n_in, hidden, n_out, activation, init, seed, mean, std, features :
         The starting architecture (see :class:`NetSpec`; the defaults are the
         lab's 2 → 25 → 1 ReLU network with ``torch.manual_seed(999)``).
-        ``activation`` is one name for every hidden layer or one per layer.
+        ``activation`` is one name for every hidden layer or one per layer;
+        ``features`` are input features after x and y (then ``n_in`` follows them).
     batch_size : int
         Batch size for the shape table and the graph (the lab's example uses 2).
     dataset : Dataset, optional
         Grid for the output surface (the lab's 50×50 grid over [-2, 2]²).
+    student : StudentCode, mapping or object, optional
+        The student's own ``Linear``, ``ReLU``, ``Sigmoid`` and ``Net`` (e.g.
+        ``globals()`` of the exercise notebook; see
+        :mod:`mlp_widgets.checks.student`): the output surface is computed
+        with them, under the self-checks' time limit, with a "your code"
+        badge; a wrong implementation's surface is shown beside the right one.
     style : str or FrameStyle, optional
         Frame style of the figures (``"default"`` small frames, ``"sharp"``).
     backend : str
@@ -99,15 +107,21 @@ class LayerBuilder(WidgetBase):
         seed: int = 999,
         mean: float = 0.0,
         std: float = 0.02,
+        features: Sequence[str] = (),
         batch_size: int = 2,
         dataset: Dataset | None = None,
+        student: object | None = None,
         style: str | FrameStyle | None = None,
         backend: str = "auto",
     ) -> None:
         super().__init__()
+        from ..checks.student import StudentCode
+
+        self.student = StudentCode.of(student) if student is not None else None
+        self.student_run = None
         hidden = tuple(hidden)
         acts = (activation,) * len(hidden) if isinstance(activation, str) else tuple(activation)
-        spec = NetSpec(n_in, hidden, acts, n_out, init, seed, mean, std).checked()
+        spec = NetSpec(n_in, hidden, acts, n_out, init, seed, mean, std, tuple(features)).checked()
         self.batch_size = check_int("Batch size", batch_size, 1, MAX_BATCH)
         self._torch_cache: tuple[Net, nn.Module] | None = None
         self._style, self._backend = style, backend
@@ -147,6 +161,7 @@ class LayerBuilder(WidgetBase):
         self.spec, self.given = spec, given
         built = net if net is not None else drawn  # a given network equal to the seed's draw is the seed's draw
         self._show_init_params()
+        self.n_in_box.disabled = bool(spec.features)  # x, y and the features
         self._sync_rows()
         self.render_controls()
         self.net = built  # last: observers (the dashboard) see the whole new state
@@ -234,7 +249,17 @@ class LayerBuilder(WidgetBase):
             description="new seed", icon="random", layout=W.Layout(width="130px"),
             tooltip="Seed + 1, then redraw the weights",
         )  # fmt: skip
-        self.bind(self.n_in_box, lambda v: self._apply(n_in=v), shown=lambda: self.spec.n_in)
+        self.bind(self.n_in_box, self._set_n_in, shown=lambda: self.spec.n_in)
+        self.feature_boxes: dict[str, W.Checkbox] = {}
+        for key, feature in FEATURES.items():
+            box = W.Checkbox(
+                description=feature.label, indent=False, layout=W.Layout(width="70px"),
+                tooltip=f"Give the network {feature.label} as an extra input, computed from x and y",
+            )  # fmt: skip
+            self.bind(
+                box, lambda on, key=key: self._toggle_feature(key, on), shown=lambda key=key: key in self.spec.features
+            )
+            self.feature_boxes[key] = box
         self.bind(self.n_out_box, lambda v: self._apply(n_out=v), shown=lambda: self.spec.n_out)
         self.bind(self.init_dropdown, lambda v: self._apply(init=v), shown=lambda: self.spec.init)
         self.bind(self.mean_box, lambda v: self._apply(mean=v), shown=lambda: self.spec.mean)
@@ -246,9 +271,11 @@ class LayerBuilder(WidgetBase):
         self.on_click(self.new_seed_button, self.new_seed)
         self.render_controls()
         self._show_init_params()
+        self.features_row = flow(W.HTML("<b>input features</b> besides x, y:"), *self.feature_boxes.values())
         self.controls = W.VBox(
             [
                 flow(self.n_in_box, self.n_out_box, self.batch_box),
+                self.features_row,
                 W.HTML(f"<b>hidden layers</b> (width 1–{MAX_WIDTH}, activation)"),
                 self.layers_box,
                 self.add_button,
@@ -257,6 +284,18 @@ class LayerBuilder(WidgetBase):
                 flow(self.reset_button, self.new_seed_button),
             ]
         )
+
+    def _set_n_in(self, value: int) -> None:
+        if self.spec.features:
+            raise ValueError(
+                "With input features the inputs are x, y and the features: untick the features to choose the "
+                "number of inputs yourself."
+            )
+        self._apply(n_in=value)
+
+    def _toggle_feature(self, key: str, on: bool) -> None:
+        features = tuple(k for k in FEATURES if (k in self.spec.features and k != key) or (k == key and on))
+        self._apply(features=features, n_in=2 if not features and self.spec.features else self.spec.n_in)
 
     def _show_init_params(self) -> None:
         display = "" if self.spec.init == "normal" else "none"
@@ -350,7 +389,10 @@ class LayerBuilder(WidgetBase):
         )  # fmt: skip
         self.surface_note = W.HTML()
         self.surface_widget = self.embed(self.surface_view)  # the ipympl canvas, or its PNG stand-in
-        self.surface_box = W.VBox([self.surface_note, self.surface_widget])
+        self.your_code = W.HTML()
+        self.reference_view: SurfaceView | None = None
+        self.surface_row = W.HBox([self.surface_widget], layout=W.Layout(flex_flow="row wrap"))
+        self.surface_box = W.VBox([self.surface_note, self.your_code, self.surface_row])
         self.tabs = W.Tab(children=[W.VBox([self.shape_table, self.graph_widget]), code_tabs, self.surface_box])
         self.tabs.titles = ("shapes & graph", "PyTorch code", "output surface")
         self.blocks.add("code", code_tabs, self.tabs)
@@ -380,15 +422,16 @@ class LayerBuilder(WidgetBase):
 
     def _refresh_surface(self, new_grid: bool = False) -> None:
         net, ds = self.net, self.dataset
-        if net.n_in != 2 or net.n_out != 1:
+        if not takes_grid(net):
             self.surface_note.value = (
-                f"The output surface needs 2 inputs and 1 output (x, y → ŷ); this network has "
-                f"{net.n_in} inputs and {net.n_out} outputs."
+                f"The output surface needs 2 inputs and 1 output (x, y → ŷ; and its input features, if any); "
+                f"this network has {net.n_in} inputs and {net.n_out} outputs."
             )
             self.surface_widget.layout.display = "none"
             return
         with torch.no_grad():
-            prediction = net.forward(ds.inputs).reshape(-1)
+            prediction = net.forward(net_inputs(net, ds)).reshape(-1)
+        prediction = self._student_surface(prediction, new_grid)
         self.prediction = prediction
         n_bad = int((~torch.isfinite(prediction)).sum())
         lo, hi = float(prediction.nan_to_num().min()), float(prediction.nan_to_num().max())
@@ -401,6 +444,34 @@ class LayerBuilder(WidgetBase):
             self.surface_view.set_grid(ds.x_nodes, ds.y_nodes, prediction)
         else:
             self.surface_view.update(prediction)
+
+    def _student_surface(self, reference: torch.Tensor, new_grid: bool) -> torch.Tensor:
+        """With the student's classes: their prediction (the reference's if theirs did not run), badge and side view."""
+        if self.student is None:
+            return reference
+        from ..checks.student import run_student
+        from .student_badge import badge_html
+
+        net, ds = self.net, self.dataset
+        run = run_student(self.student, net, net_inputs(net, ds))
+        self.student_run = run
+        self.your_code.value = badge_html(run)
+        wrong = run.ran and not run.matches
+        if wrong:
+            if self.reference_view is None:
+                self.reference_view = SurfaceView(
+                    ds.x_nodes, ds.y_nodes, reference, title="the right one (reference)", zlabel="ŷ",
+                    style=self._style, backend=self._backend,
+                )  # fmt: skip
+                self.surface_row.children = (self.surface_widget, self.embed(self.reference_view))
+            elif new_grid:
+                self.reference_view.set_grid(ds.x_nodes, ds.y_nodes, reference)
+            else:
+                self.reference_view.update(reference)
+        if len(self.surface_row.children) > 1:
+            self.surface_row.children[1].layout.display = None if wrong else "none"
+        self.surface_view.set_title("your code's output ŷ" if run.ran else self._surface_title(), redraw=False)
+        return run.output.reshape(-1) if run.ran else reference
 
 
 def _close_row(row: W.HBox) -> None:

@@ -24,6 +24,7 @@ from ..core import (
     verdict,
 )
 from ..core._validate import check_choice, check_float, check_int
+from ..core.features import net_inputs, takes_grid
 from ..core.landscape import LandscapeJob
 from ..core.limits import LANDSCAPE_POINTS_MAX as LANDSCAPE_MAX
 from ..core.limits import LANDSCAPE_POINTS_MIN as LANDSCAPE_MIN
@@ -42,11 +43,16 @@ def _fmt(value: float) -> str:
     return f"{value:.6g}" if math.isfinite(value) else str(value)
 
 
-def loss_table_html(rows: list[LossRow], selected: str) -> str:
-    """An HTML table: each loss from scratch and from torch, their difference and match, and the baselines."""
+def loss_table_html(rows: list[LossRow], selected: str, test: dict[str, float] | None = None) -> str:
+    """An HTML table: each loss from scratch and from torch, their difference and match, and the baselines.
+
+    With ``test`` (a loss name → its value on the held-out points), the losses and the baselines are the
+    training points' and a column gives the test loss.
+    """
+    scratch = "train, from scratch" if test is not None else "from scratch"
     head = (
-        "<tr><th>loss</th><th>from scratch</th><th>torch.nn</th><th>|difference|</th><th>allclose</th>"
-        "<th>predict 0</th><th>predict mean</th></tr>"
+        f"<tr><th>loss</th><th>{scratch}</th><th>torch.nn</th><th>|difference|</th><th>allclose</th>"
+        "<th>predict 0</th><th>predict mean</th>" + ("<th>test (held out)</th>" if test is not None else "") + "</tr>"
     )
     body = []
     for r in rows:
@@ -55,9 +61,17 @@ def loss_table_html(rows: list[LossRow], selected: str) -> str:
         diff = f"{r.abs_diff:.2g}" if math.isfinite(r.abs_diff) else "—"
         body.append(
             f"<tr{style}><td>{html.escape(r.label)}</td><td>{_fmt(r.scratch)}</td><td>{_fmt(r.torch)}</td>"
-            f"<td>{diff}</td><td>{mark}</td><td>{_fmt(r.zero)}</td><td>{_fmt(r.mean)}</td></tr>"
+            f"<td>{diff}</td><td>{mark}</td><td>{_fmt(r.zero)}</td><td>{_fmt(r.mean)}</td>"
+            + (f"<td>{_fmt(test[r.name])}</td>" if test is not None else "")
+            + "</tr>"
         )
-    return f"<table class='mlpw-table'>{head}{''.join(body)}</table>"
+    caption = (
+        "<caption style='caption-side:bottom;text-align:left'><small>Losses and baselines on the training points; "
+        "the last column on the held-out points.</small></caption>"
+        if test is not None
+        else ""
+    )
+    return f"<table class='mlpw-table'>{caption}{head}{''.join(body)}</table>"
 
 
 def _has_finite_cell(z: np.ndarray) -> bool:
@@ -134,10 +148,17 @@ class LossInspector(WidgetBase):
         epsilon: float = 1e-5,
         huber_delta: float = 1.0,
         view: str = "prediction",
+        student: object | None = None,
         style: str | FrameStyle | None = None,
         backend: str = "auto",
     ) -> None:
         super().__init__()
+        from ..checks.student import StudentCode
+
+        #: the student's own classes that compute the prediction (None: the reference's)
+        self.student = StudentCode.of(student) if student is not None else None
+        self.student_run = None
+        self.your_code = W.HTML()
         self.loss_name = check_choice("loss", loss, tuple(LOSSES))
         self.epsilon = check_float("ε", epsilon, lo=0.0, lo_open=True)
         self.huber_delta = check_float("Huber δ", huber_delta, lo=0.0, lo_open=True, hi=1e6)
@@ -287,7 +308,9 @@ class LossInspector(WidgetBase):
             ]
         )
         wrap = {"flex_flow": "row wrap", "align_items": "flex-start"}  # side by side when there is room, else stacked
-        self.children = (self.status, W.HBox([surface_box, numbers_box], layout=W.Layout(**wrap)), landscape_box)
+        self.children = (
+            self.status, self.your_code, W.HBox([surface_box, numbers_box], layout=W.Layout(**wrap)), landscape_box,
+        )  # fmt: skip
         self.blocks.add("landscape", landscape_box)
         self.blocks.add("errata", self.errata_note)
 
@@ -302,21 +325,38 @@ class LossInspector(WidgetBase):
         """
         net, ds = self.net, self.dataset
         y = ds.ground_truth
+        self.test_losses: dict[str, float] | None = None
         if net is None:
             self.prediction, self.rows, self.r2 = None, {}, math.nan
         else:
-            if net.n_in != ds.nodes.shape[1] or net.n_out != 1:
+            if not takes_grid(net):
                 raise ValueError(
-                    f"The loss inspector needs a network with {ds.nodes.shape[1]} inputs and 1 output "
-                    f"(x, y → ŷ); this one has {net.n_in} inputs and {net.n_out} outputs. "
+                    f"The loss inspector needs a network with {ds.nodes.shape[1] + len(net.features)} inputs and 1 "
+                    f"output (x, y → ŷ); this one has {net.n_in} inputs and {net.n_out} outputs. "
                     "The last valid network stays on screen."
                 )
             with torch.no_grad():
-                prediction = net.forward(ds.inputs).squeeze(-1)  # (N, 1) → (N,): the lab's shape bug, fixed
+                prediction = net.forward(net_inputs(net, ds)).squeeze(-1)  # (N, 1) → (N,): the lab's shape bug, fixed
+            if self.student is not None:
+                from ..checks.student import run_student
+                from .student_badge import badge_html
+
+                run = run_student(self.student, net, net_inputs(net, ds))
+                self.student_run = run
+                self.your_code.value = badge_html(run)
+                if run.ran:
+                    prediction = run.output.squeeze(-1)
             self.prediction = prediction
-            self.rows = {name: loss_row(name, y, prediction, self.huber_delta) for name in LOSSES}
+            # the losses a search is judged on: every point, or a split's training points; then the held-out ones
+            y_fit, p_fit = (y, prediction) if not ds.has_split else (y[ds.train_mask], prediction[ds.train_mask])
+            self.rows = {name: loss_row(name, y_fit, p_fit, self.huber_delta) for name in LOSSES}
+            if ds.has_split:
+                held = ds.test_mask
+                self.test_losses = {
+                    name: loss_row(name, y[held], prediction[held], self.huber_delta).scratch for name in LOSSES
+                }
             with np.errstate(all="ignore"):
-                self.r2 = r_squared(y, prediction) if bool(torch.isfinite(prediction).all()) else math.nan
+                self.r2 = r_squared(y_fit, p_fit) if bool(torch.isfinite(prediction).all()) else math.nan
         self._show_numbers()
         self._show_surface()
         self._note_landscape()
@@ -333,7 +373,7 @@ class LossInspector(WidgetBase):
             self.r2_label.value = ""
             self.verdict.value = "No network: set <code>net</code> (e.g. from the Layer builder) to judge it."
             return
-        self.loss_table.value = loss_table_html(list(self.rows.values()), self.loss_name)
+        self.loss_table.value = loss_table_html(list(self.rows.values()), self.loss_name, self.test_losses)
         self.r2_label.value = f"R² = <b>{self.r2:.4g}</b> (1 is a perfect fit, 0 is as good as predicting the mean)"
         text = verdict(self.rows[self.loss_name], self.epsilon, self.r2, self.n_nonfinite)
         self.verdict.value = f"<b>Verdict:</b> {html.escape(text)}"

@@ -45,6 +45,7 @@ import traitlets
 
 from ..core import Dataset, Net, lab2_dataset, lab_net, mse_loss, one_thread
 from ..core._validate import check_float, check_int
+from ..core.features import input_names, net_inputs, takes_grid
 from ..core.limits import MAX_WEIGHT
 from ..core.units import count_pieces, forward_parts, hidden_activations, kink_segments, structure
 from ..plots import HeatmapView, SurfaceView
@@ -105,10 +106,17 @@ class NetworkExplorer(WidgetBase):
         dataset: Dataset | None = None,
         *,
         max_pictures: int = MAX_PICTURES,
+        student: object | None = None,
         style: str | FrameStyle | None = None,
         backend: str = "auto",
     ) -> None:
         super().__init__()
+        from ..checks.student import StudentCode
+
+        #: the student's own classes that compute the pictures, the surface and the loss (None: the reference's)
+        self.student = StudentCode.of(student) if student is not None else None
+        self.student_run = None
+        self.your_code = W.HTML()
         self.max_pictures = check_int("Most pictures", max_pictures, 1, 64)
         self._style, self._backend = style, backend
         start = net if net is not None else lab_net()
@@ -219,7 +227,7 @@ class NetworkExplorer(WidgetBase):
         sizes = [self.net.n_in] + [layer.N_out for layer in self.net.linear_layers]
         n = sizes[column]
         if column == 0:
-            return [f"x{i + 1}" for i in range(n)]
+            return input_names(self.net.features) if takes_grid(self.net) else [f"x{i + 1}" for i in range(n)]
         if column == len(sizes) - 1:
             return ["ŷ"] if n == 1 else [f"ŷ{i + 1}" for i in range(n)]
         prefix = "h" if len(sizes) == 3 else f"h{column}·"
@@ -382,6 +390,7 @@ class NetworkExplorer(WidgetBase):
         self.children = (
             self.controls,
             self.status,
+            self.your_code,
             self.readout,
             self.loss_label,
             W.HBox([graph_box, pictures_box], layout=W.Layout(**wrap)),
@@ -393,17 +402,18 @@ class NetworkExplorer(WidgetBase):
         """Show the current network on the current grid: graph, pictures, surface, heatmap, loss."""
         net, ds = self.net, self.dataset
         self.graph_view.update(net)
-        if net.n_in != 2 or net.n_out != 1:
+        if not takes_grid(net):
             self.loss, self.pieces = float("nan"), None
             self.loss_label.value = (
-                f"The pictures, the output surface and the loss need 2 inputs and 1 output (x, y → ŷ); this "
-                f"network has {net.n_in} inputs and {net.n_out} outputs."
+                f"The pictures, the output surface and the loss need 2 inputs and 1 output (x, y → ŷ; "
+                f"and its input features, if any); this network has {net.n_in} inputs and {net.n_out} outputs."
             )
             self.pictures_note.value = self.pieces_note.value = ""
             return
-        pre, hidden, out = forward_parts(net, ds.inputs)
-        with one_thread():
-            self.loss = float(mse_loss(ds.ground_truth, out.reshape(-1)))
+        pre, hidden, out = self._parts(net, net_inputs(net, ds))
+        train = ds.train_mask if ds.has_split else slice(None)
+        with one_thread():  # the loss a search would descend: on the training points
+            self.loss = float(mse_loss(ds.ground_truth[train], out.reshape(-1)[train]))
         prediction = out.reshape(-1).numpy()
         self.prediction = prediction
         if not np.isfinite(self._origin_loss) and net is self.origin:
@@ -411,7 +421,8 @@ class NetworkExplorer(WidgetBase):
         self._write_loss()
         extent = (ds.lo, ds.hi, ds.lo, ds.hi)
         first = net.linear_layers[0]
-        kinks = kink_segments(first.weight.numpy(), first.bias.numpy(), ds.lo, ds.hi)
+        # a ReLU's kink is a straight line only when the first layer sees x and y alone
+        kinks = [] if net.features else kink_segments(first.weight.numpy(), first.bias.numpy(), ds.lo, ds.hi)
         if new_grid:
             self.surface_view.set_grid(ds.x_nodes, ds.y_nodes, prediction)
             self.pictures_view.set_extent(extent)
@@ -423,6 +434,18 @@ class NetworkExplorer(WidgetBase):
         self._refresh_pictures(hidden, kinks, new_grid)
         self.pieces = count_pieces(net, pre)
         self._write_pieces(net)
+
+    def _parts(self, net: Net, inputs: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor], torch.Tensor]:
+        """Every unit's output on the grid: from the student's classes when given (the reference's if theirs fail)."""
+        if self.student is None:
+            return forward_parts(net, inputs)
+        from ..checks.student import run_student
+        from .student_badge import badge_html
+
+        run = run_student(self.student, net, inputs)
+        self.student_run = run
+        self.your_code.value = badge_html(run)
+        return run.parts if run.parts is not None else forward_parts(net, inputs)
 
     def _refresh_pictures(self, hidden: list[torch.Tensor], kinks: np.ndarray, full: bool) -> None:
         view, ds = self.pictures_view, self.dataset

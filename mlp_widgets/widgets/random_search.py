@@ -36,6 +36,7 @@ import traitlets
 from ..config.specs import StepperSettings
 from ..core import STRATEGY_LABELS, Dataset, Net, baselines, lab2_dataset, lab_net, one_thread
 from ..core._validate import check_int
+from ..core.features import input_names, net_inputs, takes_grid
 from ..core.units import forward_parts
 from ..plots import LineView
 from ..plots.fit import FitView
@@ -60,11 +61,12 @@ def thin(n: int, max_points: int = MAX_CURVE_POINTS) -> np.ndarray | slice:
 
 
 class _Trace:
-    """Candidate and best losses per iteration in growing numpy arrays (cheap to append and to plot)."""
+    """Candidate, best and the best's test losses per iteration in growing numpy arrays (cheap to append and plot)."""
 
     def __init__(self) -> None:
         self.candidate = np.empty(1024)
         self.best = np.empty(1024)
+        self.test = np.empty(1024)
         self.n = 0
 
     def extend(self, records: list) -> None:
@@ -73,9 +75,11 @@ class _Trace:
             size = max(need, 2 * self.candidate.size)
             self.candidate = np.resize(self.candidate, size)
             self.best = np.resize(self.best, size)
+            self.test = np.resize(self.test, size)
         for i, record in enumerate(records, start=self.n):
             self.candidate[i] = record.candidate_loss
             self.best[i] = record.best_loss
+            self.test[i] = record.test_loss
         self.n = need
 
 
@@ -150,7 +154,7 @@ class RandomSearchStepper(WidgetBase):
         self._step_work = Slicer(self.guard)
         self._build_controls()
         self._build_views()
-        self.baselines = baselines(self.dataset.ground_truth, self.engine.loss)
+        self.baselines = self._baselines()
         self._restart()
         self.observe(self.guard(self._on_net), names="net")
         self.observe(self.guard(self._on_dataset), names="dataset")
@@ -195,11 +199,15 @@ class RandomSearchStepper(WidgetBase):
             tooltip="Random networks tried in each iteration; the best of them is kept",
         )  # fmt: skip
         self.seed_box = W.IntText(description="seed", layout=small(), tooltip="The same seed draws the same networks")
+        self.l2_box = W.FloatText(
+            description="L2 penalty λ", layout=small(), style=wide,
+            tooltip="Add λ·Σw² (the weights, not the biases) to the loss the search compares and descends; 0: none",
+        )  # fmt: skip
         for box, name in (
             (self.strategy_dropdown, "strategy"), (self.epsilon_box, "epsilon"), (self.max_iters_box, "max_iters"),
             (self.weight_box, "weight_range"), (self.bias_box, "bias_range"), (self.sigma_box, "sigma"),
             (self.adapt_box, "adapt_sigma"), (self.lr_box, "lr"), (self.candidates_box, "candidates"),
-            (self.seed_box, "seed"),
+            (self.seed_box, "seed"), (self.l2_box, "l2"),
         ):  # fmt: skip
             self.bind(
                 box, lambda value, name=name: self.configure(**{name: value}),
@@ -242,7 +250,7 @@ class RandomSearchStepper(WidgetBase):
                     layout=W.Layout(flex_flow="row wrap", align_items="center"),
                 ),
                 W.HBox(
-                    [self.weight_box, self.bias_box, self.sigma_box, self.adapt_box, self.lr_box],
+                    [self.weight_box, self.bias_box, self.sigma_box, self.adapt_box, self.lr_box, self.l2_box],
                     layout=W.Layout(flex_flow="row wrap", align_items="center"),
                 ),
                 self.rule_note,
@@ -283,6 +291,8 @@ class RandomSearchStepper(WidgetBase):
         )  # fmt: skip
         ds = self.dataset
         self.fit_view = FitView(ds.grid(ds.ground_truth), (ds.lo, ds.hi, ds.lo, ds.hi), size=(6.4, 2.3), **kw)
+        if ds.has_split:
+            self.fit_view.set_marks(*ds.held_out().T, redraw=False)
         self._shown_net = self.engine.best_net()
         self.network_view = NetworkMapView(self._shown_net, size=(6.2, 4.6), **kw)
         self.network_view.canvas.mpl_connect("motion_notify_event", self.guard(self._on_hover))
@@ -333,7 +343,7 @@ class RandomSearchStepper(WidgetBase):
         s = self.settings
         return {
             "net": self._start_net, "dataset": self.dataset, "seed": s.seed, "weight_range": s.weight_range,
-            "bias_range": s.bias_range, "sigma": s.sigma, "lr": s.lr, "epsilon": s.epsilon,
+            "bias_range": s.bias_range, "sigma": s.sigma, "lr": s.lr, "epsilon": s.epsilon, "l2": s.l2,
         }  # fmt: skip
 
     def _histogram_settings(self) -> dict[str, Any]:
@@ -387,7 +397,16 @@ class RandomSearchStepper(WidgetBase):
     def _new_dataset(self) -> None:
         ds = self.dataset
         self.fit_view.set_target(ds.grid(ds.ground_truth), (ds.lo, ds.hi, ds.lo, ds.hi))
-        self.baselines = baselines(ds.ground_truth, self.engine.loss)
+        self.fit_view.set_marks(*ds.held_out().T, redraw=False)
+        self.baselines = self._baselines()
+
+    def _baselines(self) -> dict[str, float]:
+        """Predicting zero and predicting the mean, on the training points (what the search is judged on)."""
+        _, values = self.dataset.training()
+        return baselines(values, self.engine.loss)
+
+    def _best_label(self) -> str:
+        return "best so far (+ L2 penalty)" if self.settings.l2 > 0 else "best so far"
 
     # -- actions --------------------------------------------------------------------------------
     def step(self) -> None:
@@ -454,11 +473,16 @@ class RandomSearchStepper(WidgetBase):
 
     def _restart(self) -> None:
         self._trace = _Trace()
+        self._initial_test = self.engine.best_test_loss
         self._shown_best: float | None = None
         self.set_trait("best_net", None)
         self.progress.max = self.settings.max_iters
         self.curve_view.set_line("candidate", [], [], label="candidate", color=LINE_COLORS[0], redraw=False)
-        self.curve_view.set_line("best", [], [], label="best so far", color=LINE_COLORS[1], redraw=False)
+        self.curve_view.set_line("best", [], [], label=self._best_label(), color=LINE_COLORS[1], redraw=False)
+        if self.dataset.has_split:
+            self.curve_view.set_line("test", [], [], label="best's test loss", color=LINE_COLORS[3], redraw=False)
+        elif "test" in self.curve_view.names:
+            self.curve_view.remove_line("test", redraw=False)
         self.curve_view.set_hline(
             "epsilon", self.settings.epsilon, color="0.2", label="ε (stop below)", keep_in_view=True, redraw=False
         )
@@ -566,7 +590,10 @@ class RandomSearchStepper(WidgetBase):
         # the best-so-far curve starts at iteration 0 with the starting network's loss: the axes show where
         # the search starts from before its first step
         start = self.engine.initial_loss
-        self.curve_view.set_line("best", np.r_[0.0, x], np.r_[start, tr.best[: tr.n][idx]])
+        redraw_test = self.dataset.has_split
+        self.curve_view.set_line("best", np.r_[0.0, x], np.r_[start, tr.best[: tr.n][idx]], redraw=not redraw_test)
+        if redraw_test:
+            self.curve_view.set_line("test", np.r_[0.0, x], np.r_[self._initial_test, tr.test[: tr.n][idx]])
         best, now = self.engine.best_loss, time.perf_counter()
         if best != self._shown_best and (force or now - self._last_surface >= self.surface_interval):
             self._shown_best, self._last_surface = best, now
@@ -579,12 +606,11 @@ class RandomSearchStepper(WidgetBase):
         """The network picture and the fit of ``net`` (the search's best)."""
         ds = self.dataset
         self._shown_net = net
-        _, hidden, out = forward_parts(net, ds.inputs)
+        inputs = net_inputs(net, ds)
+        _, hidden, out = forward_parts(net, inputs)
         prediction = out.reshape(-1).numpy()
-        grid_ok = net.n_in == 2
-        self.network_view.update(
-            net, (ds.inputs.numpy(), [h.numpy() for h in hidden], out.numpy()) if grid_ok else None
-        )
+        grid_ok = takes_grid(net)
+        self.network_view.update(net, (inputs.numpy(), [h.numpy() for h in hidden], out.numpy()) if grid_ok else None)
         self.fit_view.update(prediction)
         t, p = ds.ground_truth.numpy(), prediction
         spread = float(t.max() - t.min())
@@ -607,7 +633,7 @@ class RandomSearchStepper(WidgetBase):
 
         def name(column: int, unit: int) -> str:
             if column == 0:
-                return ("x", "y")[unit] if net.n_in == 2 else f"x{unit + 1}"
+                return input_names(net.features)[unit] if takes_grid(net) else f"x{unit + 1}"
             if column == last:
                 return "ŷ" if net.n_out == 1 else f"ŷ{unit + 1}"
             return f"h{column}·{unit + 1}" if last > 2 else f"h{unit + 1}"
@@ -646,10 +672,16 @@ class RandomSearchStepper(WidgetBase):
         self.progress.value = min(e.iteration, self.progress.max)
         cand = f"{e.history[-1].candidate_loss:.4e}" if e.history else "—"
         note = "" if e.iteration else " (starting network)"
-        self.readout.value = (
-            f"iteration <b>{e.iteration}</b> / {s.max_iters} · candidate loss <b>{cand}</b> · "
-            f"best loss <b>{e.best_loss:.4e}</b>{note}"
-        )
+        split = self.dataset.has_split
+        best = "best train loss" if split else "best loss"
+        if s.l2 > 0:
+            best = f"{best} + L2 penalty"
+        text = f"iteration <b>{e.iteration}</b> / {s.max_iters} · candidate loss <b>{cand}</b> · {best} <b>{e.best_loss:.4e}</b>"
+        if s.l2 > 0:
+            text += f" (without the penalty {e.best_data_loss:.4e})"
+        if split:
+            text += f" · its test loss <b>{e.best_test_loss:.4e}</b>"
+        self.readout.value = text + note
         if e.stop_reason is None:
             self.stop_label.value = ""
         elif e.stop_reason == "threshold met":
@@ -665,8 +697,9 @@ class RandomSearchStepper(WidgetBase):
 
     def _write_baselines(self) -> None:
         zero, mean, eps = self.baselines["zero"], self.baselines["mean"], self.settings.epsilon
+        where = "the training points of this target" if self.dataset.has_split else "this target"
         text = (
-            f"Baselines on this target: predicting <b>zero</b> everywhere gives loss {zero:.3e}, "
+            f"Baselines on {where}: predicting <b>zero</b> everywhere gives loss {zero:.3e}, "
             f"predicting the <b>mean</b> {mean:.3e}. "
         )
         if eps >= zero:

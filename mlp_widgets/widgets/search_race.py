@@ -162,15 +162,25 @@ class RacePanel(WidgetBase):
             self.view.set_line(strategy, curve.forward_passes, curve.best_loss, label=label, color=color, redraw=False)
         self.view.set_hline("epsilon", self._epsilon, color="0.3", label="ε", redraw=False)
         self.view.set_limits()
-        rows = "".join(
-            f"<tr><td>{STRATEGY_LABELS[s]}</td><td style='text-align:right'>{c.final:.3e}</td>"
-            f"<td style='text-align:right'>{c.seconds:.2f} s</td></tr>"
-            for s, c in self.curves.items()
-            if c.best_loss.size
-        )
-        head = f"best loss after {race.budget} passes" if final else "best loss so far"
+        split = any(c.test_loss.size for c in self.curves.values())
+        decay = race.engines["gradient"].l2 if "gradient" in race.engines else 0.0
+
+        def row(s: str, c: object) -> str:
+            label = STRATEGY_LABELS[s] + (f" (weight decay λ = {decay:g})" if s == "gradient" and decay > 0 else "")
+            test = f"<td style='text-align:right'>{c.final_test:.3e}</td>" if split else ""
+            return (
+                f"<tr><td>{label}</td><td style='text-align:right'>{c.final:.3e}</td>{test}"
+                f"<td style='text-align:right'>{c.seconds:.2f} s</td></tr>"
+            )
+
+        rows = "".join(row(s, c) for s, c in self.curves.items() if c.best_loss.size)
+        what = "train loss" if split else "loss"
+        head = f"best {what} after {race.budget} passes" if final else f"best {what} so far"
+        test_head = "<th>its test loss</th>" if split else ""
+        note = "<small>Losses without the L2 penalty, so the racers compare.</small>" if decay > 0 else ""
         self.summary.value = (
-            f"<table class='mlpw-table'><tr><th>racer</th><th>{head}</th><th>time</th></tr>{rows}</table>"
+            f"<table class='mlpw-table'><tr><th>racer</th><th>{head}</th>{test_head}<th>time</th></tr>{rows}</table>"
+            + note
         )
 
     def close(self) -> None:

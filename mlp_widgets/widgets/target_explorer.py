@@ -11,11 +11,22 @@ import numpy as np
 import traitlets
 
 from ..config.specs import TargetSpec
-from ..core import TARGETS, Dataset, lab2_dataset
-from ..core.limits import GRID_LIMIT, GRID_POINTS_MAX, GRID_POINTS_MIN
+from ..core import TARGETS, TEST_REGIONS, Dataset, lab2_dataset
+from ..core.limits import GRID_LIMIT, GRID_POINTS_MAX, GRID_POINTS_MIN, MAX_NOISE, MAX_TEST_FRACTION
 from ..plots import SurfaceView
 from ..plots.style import FrameStyle
 from ._base import WidgetBase, flow
+
+#: the spec's fields of noise and the test set (set like the grid's, not as target parameters)
+_SPLIT = ("noise", "noise_seed", "test_fraction", "test_region", "split_seed")
+
+
+def _box(kind: type, description: str, tooltip: str) -> W.ValueWidget:
+    """A number box of the noise and split row."""
+    return kind(
+        description=description, layout=W.Layout(width="190px"), style={"description_width": "initial"},
+        tooltip=tooltip,
+    )  # fmt: skip
 
 
 def _param_hint(name: str, target: str) -> str:
@@ -48,6 +59,8 @@ class TargetExplorer(WidgetBase):
         The settings the controls show.
     target_dropdown, param_boxes, lo_box, hi_box, points_box :
         The controls (``param_boxes`` maps parameter name to its ``FloatText``).
+    noise_box, noise_seed_box, test_fraction_box, test_region_dropdown, split_seed_box :
+        Noise on the training values and the held-out test set (none by default, as in the lab).
     surface_view : SurfaceView
         The 3-D surface.
     formula, value_range : ipywidgets.HTML
@@ -86,11 +99,31 @@ class TargetExplorer(WidgetBase):
         self.bind(self.lo_box, lambda v: self._apply(lo=v), shown=lambda: self.spec.lo)
         self.bind(self.hi_box, lambda v: self._apply(hi=v), shown=lambda: self.spec.hi)
         self.bind(self.points_box, lambda v: self._apply(n=v), shown=lambda: self.spec.n)
+        self.noise_box = _box(
+            W.FloatText, "noise", "Gaussian noise on the training values, in units of the target's standard deviation "
+            f"(0–{MAX_NOISE:g}; 0: none, as in the lab)",
+        )  # fmt: skip
+        self.noise_seed_box = _box(W.IntText, "noise seed", "The same seed draws the same noise")
+        self.test_fraction_box = _box(
+            W.FloatText, "held out", "Fraction of the grid's points kept out of training as a test set "
+            f"(0–{MAX_TEST_FRACTION:g}; 0: none, as in the lab)",
+        )  # fmt: skip
+        self.test_region_dropdown = W.Dropdown(
+            options=[(f"where: {text}", key) for key, text in TEST_REGIONS.items()], layout=W.Layout(width="290px"),
+            tooltip="Where the held-out points lie: at random, or in a corner (can the network extrapolate?)",
+        )  # fmt: skip
+        self.split_seed_box = _box(W.IntText, "split seed", "The same seed holds out the same random points")
+        for box, key in (
+            (self.noise_box, "noise"), (self.noise_seed_box, "noise_seed"), (self.test_fraction_box, "test_fraction"),
+            (self.test_region_dropdown, "test_region"), (self.split_seed_box, "split_seed"),
+        ):  # fmt: skip
+            self.bind(box, lambda v, key=key: self._apply(**{key: v}), shown=lambda key=key: getattr(self.spec, key))
         self._build_param_boxes()
         self.render_controls()
 
         self.formula = W.HTML()
         self.value_range = W.HTML()
+        self.split_note = W.HTML()
         self.surface_view = SurfaceView(
             ds.x_nodes, ds.y_nodes, ds.ground_truth, title=TARGETS[ds.target].label, zlabel="f(x, y)",
             style=style, backend=backend,
@@ -104,6 +137,9 @@ class TargetExplorer(WidgetBase):
                     f"<small>grid range up to ±{GRID_LIMIT:g}; {GRID_POINTS_MIN}–{GRID_POINTS_MAX} points per axis"
                     "</small>"
                 ),
+                flow(self.noise_box, self.noise_seed_box),
+                flow(self.test_fraction_box, self.test_region_dropdown, self.split_seed_box),
+                self.split_note,
             ]
         )
         self.children = (self.controls, self.status, self.formula, self.value_range, self.embed(self.surface_view))
@@ -146,7 +182,7 @@ class TargetExplorer(WidgetBase):
 
     def _apply(self, **changes: Any) -> None:
         """A new spec with ``changes`` (grid ``lo``/``hi``/``n`` or a target parameter); raises ``ValueError``."""
-        grid = {k: v for k, v in changes.items() if k in ("lo", "hi", "n")}
+        grid = {k: v for k, v in changes.items() if k in ("lo", "hi", "n", *_SPLIT)}
         params = {k: v for k, v in changes.items() if k not in grid}
         self.set_spec(replace(self.spec, **grid, params={**self.spec.params, **params}))
 
@@ -185,10 +221,21 @@ class TargetExplorer(WidgetBase):
             f"{ds.n}×{ds.n} points on [{ds.lo:g}, {ds.hi:g}]²: values from <b>{lo:.4g}</b> to <b>{hi:.4g}</b> "
             f"(largest at x = {x_max:.3g}, y = {y_max:.3g}); mean {float(z.mean()):.4g}"
         )
+        split = ds.describe_split()
+        self.split_note.value = (
+            f"<small>{html.escape(split)}. The loss readouts give train and test loss; held-out points are the "
+            "grey dots.</small>"
+            if split
+            else ""
+        )
         view = self.surface_view
         view.set_title(TARGETS[ds.target].label, redraw=False)
+        held = ds.held_out()
+        if len(held) or view.marked:
+            view.set_marks(held[:, 0], held[:, 1], ds.values.numpy()[~ds.train_mask.numpy()] if len(held) else None,
+                           redraw=False)  # fmt: skip
         if previous.n != ds.n or previous.lo != ds.lo or previous.hi != ds.hi:
             view.set_grid(ds.x_nodes, ds.y_nodes, z)
         else:
-            view.update(z)
+            view.update(z, full=bool(len(held) or view.marked))
         self._shown = ds
