@@ -382,3 +382,29 @@ def test_a_refused_config_leaves_nothing_half_built_behind():
     finally:
         sys.unraisablehook = hook
     assert caught == []
+
+
+def test_a_tab_that_fails_to_build_says_so_keeps_no_figure_and_builds_when_opened_again(monkeypatch):
+    """Seen once in Notebook 7: matplotlib raised "failed to load glyph" while the loss tab built its heatmap."""
+    from matplotlib.figure import Figure
+
+    d = Dashboard(backend="agg")
+    loss = [key for key, _ in TABS].index("loss")
+    real = Figure.tight_layout
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("failed to load glyph")
+
+    monkeypatch.setattr(Figure, "tight_layout", broken)
+    before = open_figures()
+    d.tab.selected_index = loss
+    assert "Something went wrong (RuntimeError: failed to load glyph)" in d.status.value
+    assert open_figures() == before, "the half-built tab's figures are closed"
+    assert d._pages[loss].children == ()
+
+    monkeypatch.setattr(Figure, "tight_layout", real)
+    d.tab.selected_index = 0
+    d.tab.selected_index = loss
+    assert d._pages[loss].children, "opening the tab again builds it"
+    assert open_figures() > before
+    d.close()

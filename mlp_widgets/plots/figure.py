@@ -21,7 +21,8 @@ from __future__ import annotations
 import io
 import logging
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -86,6 +87,24 @@ def close_figure(fig: Figure) -> None:
     if callable(close):
         close()
     fig.clear()
+
+
+@contextmanager
+def closed_on_error() -> Iterator[None]:
+    """Close every figure made by :func:`new_figure` inside the block if the block raises.
+
+    A view whose constructor fails half way has already made its figure, and an
+    ipympl figure is never freed unless it is closed: without this, each failed
+    attempt to build a panel would keep its figures (and their frames) for the
+    kernel's lifetime.
+    """
+    before = set(_OPEN)
+    try:
+        yield
+    except BaseException:
+        for fig in [f for f in _OPEN if f not in before]:
+            close_figure(fig)
+        raise
 
 
 def open_figures() -> int:

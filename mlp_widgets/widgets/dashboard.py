@@ -59,6 +59,7 @@ from ..config import PARTS, TABS, DashboardConfig, NetSpec, StepperSettings, Tar
 from ..config.page import page_config
 from ..config.share import QUERY_ENV, read_share, share_query
 from ..core import Dataset, Net, lab2_dataset, lab_net
+from ..plots.figure import closed_on_error
 from ..plots.style import FrameStyle
 from ._base import WidgetBase
 
@@ -371,7 +372,8 @@ class Dashboard(WidgetBase):
         if index is None or self._pages[index].children:
             return
         key = self._keys[index]
-        self._pages[index].children = self._builders()[key]()
+        with closed_on_error():  # a tab that fails to build keeps no figure; opening it again retries
+            self._pages[index].children = self._builders()[key]()
         self._apply_rules()
         self.export_panel.refresh_figures()
 
