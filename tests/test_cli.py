@@ -176,6 +176,9 @@ def test_jupyter_config_json_matches_the_cli_defaults_for_the_server_extension()
         assert config["VoilaConfiguration"][name] == defaults["VoilaConfiguration"][name]
     # the server extension has no kernel pool: the setting would be silently ignored
     assert "preheat_kernel" not in config["VoilaConfiguration"]
+    # the same websocket guard as the CLI's, as the Jupyter server's trait
+    guard = cli.guard_settings()["Voila"]["kernel_websocket_connection_class"]
+    assert config["ServerApp"]["kernel_websocket_connection_class"] == guard
 
 
 def test_the_server_starts_outside_the_repository_prints_its_url_and_stops(tmp_path):

@@ -185,8 +185,11 @@ def _is_traceback(msg_type: str | None, msg_or_list: Any, session: Any) -> bool:
 class GuardedKernelConnection(ZMQChannelsWebsocketConnection):
     """jupyter_server's kernel websocket connection, checking every frame before it is parsed.
 
-    Use it as ``kernel_websocket_connection_class`` (``mlp-widgets dashboard``
-    does). See the module docstring for what it guards against.
+    Use it as ``kernel_websocket_connection_class``: ``mlp-widgets dashboard``
+    sets it for Voilà, the repository's ``jupyter_config.json`` for a Jupyter
+    server (``ServerApp.kernel_websocket_connection_class``: Binder, JupyterHub),
+    where it guards JupyterLab's and Notebook 7's kernels as well. See the module
+    docstring for what it guards against.
     """
 
     max_comm_opens = Int(
@@ -196,24 +199,31 @@ class GuardedKernelConnection(ZMQChannelsWebsocketConnection):
     )
 
     @property
-    def write_message(self) -> Any:
-        """The handler's ``write_message`` without Voilà's parse of every binary frame (done in :meth:`_on_zmq_reply`)."""
-        handler = self.websocket_handler
+    def _voila_handler(self) -> type | None:
+        """Voilà's kernel websocket handler class if this connection's handler is one (``mlp-widgets dashboard``,
+        Voilà as an application), else ``None`` (a Jupyter server with Voilà as an extension: Binder, JupyterHub)."""
         try:
             from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
         except ImportError:  # pragma: no cover - Voilà is a dependency
-            return handler.write_message
-        if isinstance(handler, VoilaKernelWebsocketHandler):
-            return super(VoilaKernelWebsocketHandler, handler).write_message
+            return None
+        return VoilaKernelWebsocketHandler if isinstance(self.websocket_handler, VoilaKernelWebsocketHandler) else None
+
+    @property
+    def write_message(self) -> Any:
+        """The handler's ``write_message`` without Voilà's parse of every binary frame (done in :meth:`_on_zmq_reply`)."""
+        handler, voila = self.websocket_handler, self._voila_handler
+        if voila is not None:
+            return super(voila, handler).write_message
         return handler.write_message
 
     def _on_zmq_reply(self, stream: Any, msg_or_list: Any) -> None:
         connection = getattr(self.websocket_handler, "ws_connection", None)
         if connection is None or connection.is_closing():  # a socket we closed: nothing to write to
             return
-        # what Voilà's handler drops (the code of executed cells), read from the message we already hold
+        # what Voilà's handler drops (the code of executed cells), read from the message we already hold; a
+        # Jupyter server's own handler (JupyterLab, Notebook 7 on the same server) passes it on, as it would
         msg_type = _message_type(msg_or_list, self.session)
-        if msg_type == "execute_input":
+        if msg_type == "execute_input" and self._voila_handler is not None:
             return
         if self._hide_tracebacks and _is_traceback(msg_type, msg_or_list, self.session):
             return

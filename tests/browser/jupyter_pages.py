@@ -2,6 +2,8 @@
 
 The notebooks are copied to a temporary folder, so autosave never writes
 outputs into the repository. Settings and workspaces live in that folder too.
+The server's kernel websockets are guarded as the repository's
+``jupyter_config.json`` guards them on Binder.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def start_server(app: str, base: Path) -> harness.VoilaServer:
         root,
         f"--LabApp.user_settings_dir={settings}",
         f"--LabApp.workspaces_dir={workspaces}",
+        # the guard the repository's jupyter_config.json installs on Binder: the notebooks must work behind it
+        "--ServerApp.kernel_websocket_connection_class=mlp_widgets.app.guard.GuardedKernelConnection",
     )
     env = {"JUPYTER_CONFIG_DIR": str(base / "config"), "JUPYTER_RUNTIME_DIR": str(base / "runtime")}
     return harness.VoilaServer(command, port, root, env=env).start(timeout=120)
