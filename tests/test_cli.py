@@ -79,27 +79,19 @@ def test_the_dashboard_notebook_is_package_data_equal_to_the_repository_copy():
     assert all(not cell.get("outputs") for cell in packaged.cells)
 
 
-def test_the_wheel_ships_the_dashboard_notebook(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+@pytest.fixture(scope="module")
+def wheel_names(tmp_path_factory) -> set[str]:
+    """The files in a wheel built from the repository (once for the module)."""
+    folder = tmp_path_factory.mktemp("wheel")
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(folder)]
+    result = subprocess.run([*command, str(ROOT)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr  # hatchling is in the test extra: no excuse to skip
-    (wheel,) = tmp_path.glob("mlp_widgets-*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
+    (wheel,) = folder.glob("mlp_widgets-*.whl")
+    return set(zipfile.ZipFile(wheel).namelist())
+
+
+def test_the_wheel_ships_the_dashboard_notebook(wheel_names):
+    names = wheel_names
     assert "mlp_widgets/app/dashboard.ipynb" in names
     assert "mlp_widgets/app/cli.py" in names
 
@@ -246,27 +238,8 @@ def test_the_help_names_the_presets(capsys):
     assert "lab2" in capsys.readouterr().out
 
 
-def test_the_wheel_ships_the_presets(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    (wheel,) = tmp_path.glob("mlp_widgets-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
+def test_the_wheel_ships_the_presets(wheel_names):
+    names = wheel_names
     assert {f"mlp_widgets/presets/{p.name}" for p in cli.presets_folder().iterdir() if p.is_file()} <= names
 
 
