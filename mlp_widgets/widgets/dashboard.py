@@ -237,11 +237,12 @@ class Dashboard(WidgetBase):
         from .share_panel import SharePanel
 
         self.share_panel = SharePanel(self.share_state)
-        self.toolbar = W.Accordion(
-            children=[self.export_panel, self.share_panel], titles=("save · load · export", "share this state"),
-            selected_index=None, layout=W.Layout(flex="1 1 320px"),
-        )  # fmt: skip
-        self.guide = LabGuide(self.open_place, beside=(self.toolbar,))
+        # one fold each, side by side with the guide's (two folds in one accordion stack, leaving a gap beside them)
+        self.toolbar = tuple(
+            W.Accordion(children=[panel], titles=(title,), selected_index=None, layout=W.Layout(flex="1 1 240px"))
+            for panel, title in ((self.export_panel, "save · load · export"), (self.share_panel, "share this state"))
+        )
+        self.guide = LabGuide(self.open_place, beside=self.toolbar)
         self.status.layout.min_height = "0"  # the page's own line takes no room until it has something to say
         from ._page import page_fixes
 
