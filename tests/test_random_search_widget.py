@@ -59,6 +59,17 @@ def test_defaults_are_the_labs(stepper, dataset):
     assert "starts the search again from iteration 0" in stepper.rule_note.value
 
 
+def test_before_the_first_step_the_curve_shows_where_the_search_starts(stepper):
+    """One point draws no line: the starting network's loss is marked, inside the plotted range."""
+    x, y = curve(stepper, "best")
+    assert list(x) == [0.0] and y[0] == stepper.engine.initial_loss
+    line = stepper.curve_view.lines["best"]
+    assert line.get_marker() == "o" and line.get_markevery() == [0]
+    stepper.curve_view.fig.canvas.draw()
+    low, high = stepper.curve_view.ax.get_ylim()
+    assert low <= y[0] <= high
+
+
 def test_step_matches_the_labs_loop_and_updates_readout_and_curve(stepper, dataset):
     expected = lab_first_losses(0, 2, dataset)
     stepper.step_button.click()

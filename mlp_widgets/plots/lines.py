@@ -105,9 +105,14 @@ class LineView(FigureView):
         label: str | None = None,
         color: str | None = None,
         linestyle: str = "-",
+        first_marker: str | None = None,
         redraw: bool = True,
     ) -> str:
         """Create or update the curve ``name``.
+
+        ``first_marker`` (a matplotlib marker, when the curve is created) marks
+        the curve's first point only: a curve of one point is otherwise drawn as
+        nothing at all (where a search starts, before its first step).
 
         Returns
         -------
@@ -122,7 +127,10 @@ class LineView(FigureView):
         line = self.lines.get(name)
         if line is None:
             color = color or LINE_COLORS[len(self.lines) % len(LINE_COLORS)]
-            (line,) = self.ax.plot(x, y, color=color, linestyle=linestyle, label=label or name, linewidth=1.5)
+            marks = {"marker": first_marker, "markevery": [0], "markersize": 5} if first_marker else {}
+            (line,) = self.ax.plot(
+                x, y, color=color, linestyle=linestyle, label=label or name, linewidth=1.5, **marks
+            )  # fmt: skip
             self.blitter.add(line)
             self.lines[name] = line
             self._update_legend()

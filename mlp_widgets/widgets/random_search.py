@@ -478,7 +478,9 @@ class RandomSearchStepper(WidgetBase):
         self.set_trait("best_net", None)
         self.progress.max = self.settings.max_iters
         self.curve_view.set_line("candidate", [], [], label="candidate", color=LINE_COLORS[0], redraw=False)
-        self.curve_view.set_line("best", [], [], label=self._best_label(), color=LINE_COLORS[1], redraw=False)
+        self.curve_view.set_line(
+            "best", [], [], label=self._best_label(), color=LINE_COLORS[1], first_marker="o", redraw=False
+        )
         if self.dataset.has_split:
             self.curve_view.set_line("test", [], [], label="best's test loss", color=LINE_COLORS[3], redraw=False)
         elif "test" in self.curve_view.names:
