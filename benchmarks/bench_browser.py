@@ -158,15 +158,6 @@ class WebsocketBytes:
         self.received += len(payload) if payload is not None else 0
 
 
-def open_tab(page, label: str | None) -> None:
-    """Open the tab whose title contains ``label`` (``None``: stay) and wait until its figures have painted."""
-    if label is None:
-        return
-    page.locator(harness.TAB, has_text=label).first.click()
-    harness.wait_until_settled(page)
-    harness.wait_for_canvases(page, count=1, timeout_ms=120_000)
-
-
 def measure_play(page, received: WebsocketBytes, seconds: float = PLAY_SECONDS) -> tuple[float, float]:
     """Figure frames painted per second while Play runs, and websocket KiB per painted frame.
 
@@ -247,9 +238,10 @@ def measure(page_spec: Page, browser, runs: int, moves: int, throttled_moves: in
         load(page, server.url(page_spec.path))
         (kernel,) = set(server.kernel_pids()) - known
         if page_spec.play_tab is not None:
-            open_tab(page, page_spec.play_tab)
+            harness.open_tab(page, page_spec.play_tab)
             results["play frames per s"], results["play KiB per frame"] = measure_play(page, received)
-        open_tab(page, page_spec.slider_tab)
+        if page_spec.slider_tab is not None:
+            harness.open_tab(page, page_spec.slider_tab)
         latencies, sizes = measure_moves(page, moves, received)
         results["repaint median (ms)"] = statistics.median(latencies)
         results["repaint p95 (ms)"] = percentile(latencies, 0.95)

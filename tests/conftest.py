@@ -16,6 +16,20 @@ matplotlib.use("Agg", force=True)
 import pytest  # noqa: E402
 
 
+@pytest.fixture(scope="module")
+def built_dashboard():
+    """One dashboard with every tab built (Agg canvases), shared by a module's tests and closed after them.
+
+    Module-scoped so that hypothesis examples share it (building one takes seconds); a module that uses it
+    must not change what its other tests read.
+    """
+    from mlp_widgets.widgets.dashboard import Dashboard
+
+    dash = Dashboard(lazy=False, backend="agg")
+    yield dash
+    dash.close()
+
+
 @pytest.fixture
 def open_figure_count():
     """A function returning how many figures are open: pyplot's plus the plotting layer's own."""

@@ -19,22 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlp_widgets.widgets._base import WidgetBase
-from mlp_widgets.widgets.dashboard import Dashboard
-
-_BOARD: dict[str, Dashboard] = {}
-
-
-def board() -> Dashboard:
-    if "board" not in _BOARD:
-        _BOARD["board"] = Dashboard(lazy=False, backend="agg")
-    return _BOARD["board"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _close_board():
-    yield
-    if "board" in _BOARD:
-        _BOARD.pop("board").close()
 
 
 def controls(root: W.Widget) -> list[tuple[W.Widget, WidgetBase]]:
@@ -64,8 +48,8 @@ ANYTHING = st.one_of(
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_any_forged_value_is_refused_or_taken_never_raised(data):
-    dash = board()
+def test_any_forged_value_is_refused_or_taken_never_raised(data, built_dashboard):
+    dash = built_dashboard
     pool = controls(dash)
     control, owner = pool[data.draw(st.integers(0, 10_000), label="control") % len(pool)]
     if isinstance(control, (W.Tab, W.Accordion)):
@@ -94,8 +78,8 @@ def test_any_forged_value_is_refused_or_taken_never_raised(data):
         assert all(torch.equal(a, b) for a, b in zip(before_net, after, strict=True))
 
 
-def test_a_forged_huge_slider_value_does_not_set_the_weight_to_its_end():
-    dash = board()
+def test_a_forged_huge_slider_value_does_not_set_the_weight_to_its_end(built_dashboard):
+    dash = built_dashboard
     explorer = dash.show("explorer")
     weight = explorer.value
     explorer.value_slider.set_state({"value": 10**9})

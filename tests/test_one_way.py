@@ -17,7 +17,6 @@ import ast
 from pathlib import Path
 
 import ipywidgets as W
-import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,21 +25,6 @@ from mlp_widgets.config import CONTROLS, control_part
 from mlp_widgets.widgets.dashboard import Dashboard
 
 ROOT = Path(__file__).resolve().parents[1]
-_BOARD: dict[str, Dashboard] = {}
-
-
-def board() -> Dashboard:
-    """One dashboard for every example (nothing here may change its network, so examples do not interfere)."""
-    if "board" not in _BOARD:
-        _BOARD["board"] = Dashboard(lazy=False, backend="agg")
-    return _BOARD["board"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _close_board():
-    yield
-    if "board" in _BOARD:
-        _BOARD.pop("board").close()
 
 
 def params(net) -> list[torch.Tensor]:
@@ -87,8 +71,8 @@ def browse(dash: Dashboard, data: st.DataObject) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_browsing_and_echoes_never_edit_the_network(data):
-    dash = board()
+def test_browsing_and_echoes_never_edit_the_network(data, built_dashboard):
+    dash = built_dashboard
     explorer, stepper, inspector = dash.parts["explorer"], dash.parts["stepper"], dash.parts["inspector"]
     before, loss = params(dash.net), inspector.rows["mse"].scratch
     iteration = stepper.engine.iteration

@@ -87,8 +87,6 @@ def check_slider_repaints(page) -> None:
 
     The mouse, not the arrow keys: Notebook 7 keeps arrow keys from a slider's handle.
     """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     handles = harness.slider_handles(page)
     for index in range(handles.count()):
         handle = handles.nth(index)
@@ -102,23 +100,8 @@ def check_slider_repaints(page) -> None:
         page.mouse.down()
         page.mouse.move(x + 25, y, steps=5)
         page.mouse.up()
-        try:
-            page.wait_for_function(
-                """([selector, hashes]) => Array.from(document.querySelectorAll(selector))
-                     .filter(c => c.offsetParent !== null).some((c, i) => {
-                       if (i >= hashes.length || !c.width) return false;
-                       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                       let h = 2166136261;
-                       for (let k = 0; k < d.length; k += 4)
-                         h = Math.imul(h ^ (d[k] | d[k + 1] << 8 | d[k + 2] << 16 | d[k + 3] << 24), 16777619) >>> 0;
-                       return h !== hashes[i]; })""",
-                arg=[harness.FIGURE_CANVAS, [state[3] for state in before]],
-                timeout=10_000,
-                polling=200,
-            )
+        if harness.any_repaint(page, before, timeout_ms=10_000):
             return
-        except PlaywrightTimeout:
-            continue
     raise AssertionError("no slider repaints a figure")
 
 
@@ -144,20 +127,13 @@ def check_drag_rotates(page) -> None:
     assert result.first_hash != result.last_hash, result
 
 
-def open_tab(page, label: str) -> None:
-    """Open the dashboard's tab whose title contains ``label`` and wait for its canvases."""
-    page.locator(harness.TAB, has_text=label).first.click()
-    harness.wait_until_settled(page)
-    harness.wait_for_canvases(page, count=1)
-
-
 def check_dashboard(page) -> None:
     """The dashboard as a student first uses it: Step on the first tab ("Train") changes the loss readout;
     on "Activations" a slider (w1, w2, b) repaints a figure; on "Target & loss" a drag rotates the 3-D
     target surface."""
     check_step_changes_readout(page)
-    open_tab(page, "Activations")
+    harness.open_tab(page, "Activations")
     check_rendered(page)
     check_slider_repaints(page)
-    open_tab(page, "Target & loss")
+    harness.open_tab(page, "Target & loss")
     check_drag_rotates(page)

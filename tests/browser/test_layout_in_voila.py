@@ -94,14 +94,7 @@ def overlaps(a: dict, b: dict, slack: float = 2.0) -> bool:
 @pytest.fixture(scope="module", params=SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def page(request, browser, dashboard_server):
     width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
-    context.set_default_timeout(90_000)
-    page = context.new_page()
-    harness.block_external(page)
-    page.console_log = harness.ConsoleLog(page)
-    page.goto(dashboard_server.url(), timeout=120_000)
-    harness.wait_for_render(page, timeout_ms=120_000)
-    harness.wait_for_canvases(page, count=1, timeout_ms=120_000)
+    context, page = harness.open_dashboard(browser, dashboard_server.url(), width, height)
     harness.wait_until_settled(page)
     page.size = (width, height)
     yield page
@@ -109,9 +102,7 @@ def page(request, browser, dashboard_server):
 
 
 def open_tab(page, number: int) -> None:
-    page.get_by_role("tab", name=re.compile(rf"^{number} · ")).click()
-    harness.wait_until_settled(page)
-    harness.wait_for_canvases(page, count=0)
+    harness.open_tab(page, number, canvases=0)
 
 
 def test_the_training_view_is_on_one_screen(page, artifacts, update_docs_screenshot):

@@ -16,7 +16,6 @@ from jupyter_pages import (
     check_slider_repaints,
     check_step_changes_readout,
     open_notebook,
-    open_tab,
     start_server,
 )
 
@@ -37,17 +36,17 @@ def notebook_page(browser, tmp_path_factory, artifacts):
 
 
 def test_the_dashboard_renders_and_step_changes_the_readout(notebook_page):
-    open_tab(notebook_page, "Train")
+    harness.open_tab(notebook_page, "Train")
     check_rendered(notebook_page)
     check_step_changes_readout(notebook_page)
 
 
 def test_a_slider_repaints_a_figure(notebook_page):
-    open_tab(notebook_page, "Activations")
+    harness.open_tab(notebook_page, "Activations")
     check_rendered(notebook_page)
     check_slider_repaints(notebook_page)
 
 
 def test_a_drag_rotates_the_target_surface(notebook_page):
-    open_tab(notebook_page, "Target & loss")
+    harness.open_tab(notebook_page, "Target & loss")
     check_drag_rotates(notebook_page)

@@ -25,21 +25,13 @@ EXPLORER = ".mlpw-network-explorer"
 
 @pytest.fixture(scope="module")
 def page(browser, dashboard_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(90_000)
-    page = context.new_page()
-    harness.block_external(page)
-    page.console_log = harness.ConsoleLog(page)
-    page.goto(dashboard_server.url(), timeout=120_000)
-    harness.wait_for_render(page, timeout_ms=120_000)
-    harness.wait_for_canvases(page, count=1, timeout_ms=120_000)
+    context, page = harness.open_dashboard(browser, dashboard_server.url())
     yield page
     context.close()
 
 
 def open_tab(page, number: int) -> None:
-    page.get_by_role("tab", name=re.compile(rf"^{number} · ")).click()
-    harness.wait_until_settled(page)
+    harness.open_tab(page, number, canvases=None)
 
 
 def inspector_mse(page) -> str:

@@ -394,8 +394,6 @@ def find_repainting_slider(page, timeout_ms: float = 5_000):
     Returns ``(slider index, canvas states before, canvas states after)``, or ``None``
     if no visible slider changes any visible canvas.
     """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     handles = slider_handles(page)
     for index in range(handles.count()):
         handle = handles.nth(index)
@@ -406,17 +404,7 @@ def find_repainting_slider(page, timeout_ms: float = 5_000):
             return None
         handle.focus()
         page.keyboard.press("ArrowRight")
-        try:
-            page.wait_for_function(
-                f"""([selector, hashes]) => {{
-                  const states = ({_CANVAS_STATE_JS})(selector);
-                  return states.some((s, i) => i < hashes.length && s[3] !== hashes[i]);
-                }}""",
-                arg=[FIGURE_CANVAS, [state[3] for state in before]],
-                timeout=timeout_ms,
-                polling="raf",
-            )
-        except PlaywrightTimeout:  # this slider repaints nothing visible
+        if not any_repaint(page, before, timeout_ms):  # this slider repaints nothing visible
             continue
         return index, before, canvas_states(page)
     return None
@@ -424,16 +412,19 @@ def find_repainting_slider(page, timeout_ms: float = 5_000):
 
 def step_repaints(page, timeout_ms: float = 30_000) -> bool:
     """Click the page's visible "step" button and wait until a visible canvas repaints; whether one did."""
-    import re as _re
-
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    step = page.get_by_role("button", name=_re.compile(r"^\W*step\W*$", _re.IGNORECASE))
+    step = page.get_by_role("button", name=re.compile(r"^\W*step\W*$", re.IGNORECASE))
     buttons = [step.nth(i) for i in range(step.count()) if step.nth(i).is_visible()]
     before = canvas_states(page)
     if not buttons or not before:
         return False
     buttons[0].click()
+    return any_repaint(page, before, timeout_ms)
+
+
+def any_repaint(page, before: list[list[int]], timeout_ms: float = 30_000) -> bool:
+    """Wait until a visible canvas differs from ``before`` (its :func:`canvas_states`); whether one did in time."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     try:
         page.wait_for_function(
             f"""([selector, hashes]) => {{
@@ -447,6 +438,35 @@ def step_repaints(page, timeout_ms: float = 30_000) -> bool:
     except PlaywrightTimeout:
         return False
     return True
+
+
+def open_dashboard(browser, url: str, width: int = 1400, height: int = 1000):
+    """A new page (own context) on ``url`` at ``width``×``height``, rendered with its first canvases painted and its
+    console recorded (``page.console_log``): (context, page)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.set_default_timeout(90_000)
+    page = context.new_page()
+    block_external(page)
+    page.console_log = ConsoleLog(page)
+    page.goto(url, timeout=120_000)
+    wait_for_render(page, timeout_ms=120_000)
+    wait_for_canvases(page, count=1, timeout_ms=120_000)
+    return context, page
+
+
+def open_tab(page, tab: int | str, canvases: int | None = 1, timeout_ms: float = 120_000) -> None:
+    """Open the dashboard's tab ``tab``: its number (the title starts with "N · ") or text its title contains.
+
+    Then wait until the page has settled and, unless ``canvases`` is ``None``, until at least that many
+    visible canvases exist and all have painted.
+    """
+    if isinstance(tab, int):
+        page.get_by_role("tab", name=re.compile(rf"^{tab} · ")).click()
+    else:
+        page.locator(TAB, has_text=tab).first.click()
+    wait_until_settled(page)
+    if canvases is not None:
+        wait_for_canvases(page, count=canvases, timeout_ms=timeout_ms)
 
 
 # -- slow links: bytes on the wire, drags ----------------------------------------------------------
